@@ -1,0 +1,105 @@
+"""Account and metering routes (B-ACCT-1, B-ACCT-2): team, balance, usage totals, the ledger."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.responses import Response
+
+from .clock import isoformat
+from .errors import ApiError
+from .ledger import credits, public
+from .pipeline.call import Call
+from .registry import operation
+from .responses import json_response
+
+USAGE_KINDS = ("chat", "embedding", "image", "video", "character")
+DEFAULT_USAGE_PERIOD = timedelta(days=30)
+
+
+@operation("getTeam")
+async def get_team(call: Call) -> Response:
+    team = call.team
+    assert team is not None
+    return json_response({k: v for k, v in team.items() if k != "scenarios"})
+
+
+@operation("getBalance")
+async def get_balance(call: Call) -> Response:
+    ledger = call.mock.ledger
+    balance = ledger.balance(call.team_id)
+    return json_response({
+        "object": "balance",
+        "team_id": call.team_id,
+        "currency": "credit",
+        "balance": balance,
+        "held": ledger.held(call.team_id),
+        "available": balance,
+    })
+
+
+def _moment(value: str | None, param: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ApiError("invalid_format", f"{param} is not an ISO 8601 date or date-time.", param=param) from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+@operation("getUsage")
+async def get_usage(call: Call) -> Response:
+    end = _moment(call.query.get("end"), "end") or call.mock.clock.now()
+    start = _moment(call.query.get("start"), "start") or end - DEFAULT_USAGE_PERIOD
+    if start >= end:
+        raise ApiError("parameter_invalid_combination", "start must be before end.", param="start")
+    lo, hi = start.timestamp(), end.timestamp()
+    lines = [line for line in call.mock.ledger.lines(call.team_id) if lo <= line["_at"] < hi]
+    by_kind = dict.fromkeys(USAGE_KINDS, 0.0)
+    for line in lines:
+        if line["type"] == "charge" and line["_usage_kind"] in by_kind:
+            by_kind[line["_usage_kind"]] += line["amount"]
+    open_holds = {h for h in (line["hold_id"] for line in lines if line["type"] == "hold") if h}
+    closed = {line["hold_id"] for line in lines if line["type"] in ("charge", "release")}
+    return json_response({
+        "object": "usage",
+        "team_id": call.team_id,
+        "start": isoformat(start),
+        "end": isoformat(end),
+        "credits_charged": _total(lines, "charge"),
+        "credits_refunded": _total(lines, "refund"),
+        "credits_held": credits(math.fsum(
+            line["amount"] for line in lines if line["type"] == "hold" and line["hold_id"] in open_holds - closed
+        )),
+        "by_kind": {kind: credits(value) for kind, value in by_kind.items()},
+        "events": len(lines),
+    })
+
+
+def _total(lines: list[dict[str, Any]], kind: str) -> float:
+    return credits(math.fsum(line["amount"] for line in lines if line["type"] == kind))
+
+
+@operation("listUsageEvents")
+async def list_usage_events(call: Call) -> Response:
+    lines = call.mock.ledger.lines(call.team_id)
+    lines.reverse()  # newest first
+    wanted_type = call.query.get("type")
+    generation_id = call.query.get("generation_id")
+    if wanted_type is not None:
+        lines = [line for line in lines if line["type"] == wanted_type]
+    if generation_id is not None:
+        lines = [line for line in lines if line["generation_id"] == generation_id]
+    cursor = call.query.get("starting_after")
+    if cursor is not None:
+        position = next((i for i, line in enumerate(lines) if line["id"] == cursor), None)
+        if position is None:
+            raise ApiError("invalid_format", f"starting_after {cursor} names no usage event in this listing.",
+                           param="starting_after")
+        lines = lines[position + 1:]
+    limit = call.query.get("limit", 20)
+    page = lines[:limit]
+    return json_response({"object": "list", "data": [public(line) for line in page], "has_more": len(lines) > limit})

@@ -1,0 +1,193 @@
+"""The admin API under `/__mock`: health, reset, isolated teams, the clock, the journal.
+
+It is the mock's own surface, not the Aurous API: no Aurous key and no rate limit; when the server
+has an admin token, `Authorization: Bearer <token>`.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .clock import from_unix, isoformat
+from .errors import ApiError
+from .pipeline.runner import error_response
+from .pipeline.validate import parse_json, to_api_error
+from .responses import json_response
+from .state import MockState
+
+AdminEndpoint = Callable[[Request, MockState], Awaitable[Response]]
+MAX_ADVANCE_SECONDS = 400 * 24 * 3600
+
+_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+TEAM_BODY = Draft202012Validator({
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "rpm_limit": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+        "tpm_limit": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000},
+        "balance": {"type": "number", "minimum": 0, "maximum": 1e12},
+        "balance_low_threshold": {"type": "number", "minimum": 0, "maximum": 1e12},
+        "default_api_version": _DATE,
+        "scenarios": {"type": "array", "items": {"type": "string", "minLength": 1}},
+    },
+})
+ADVANCE_BODY = Draft202012Validator({
+    "type": "object",
+    "required": ["seconds"],
+    "additionalProperties": False,
+    "properties": {"seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_ADVANCE_SECONDS}},
+})
+KEY_BODY = Draft202012Validator({
+    "type": "object",
+    "required": ["api_key"],
+    "additionalProperties": False,
+    "properties": {"api_key": {"type": "string", "minLength": 1}},
+})
+
+
+def _package_version() -> str:
+    try:
+        return version("aurous-mock")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+async def _body(request: Request, validator: Draft202012Validator, *, optional: bool = False) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip() and optional:
+        return {}
+    body = parse_json(raw)
+    error = best_match(validator.iter_errors(body))
+    if error is not None:
+        raise to_api_error(error, "")
+    return body
+
+
+async def health(request: Request, mock: MockState) -> Response:
+    return json_response({
+        "status": "ok",
+        "version": _package_version(),
+        "now": isoformat(mock.clock.now()),
+        "seed": mock.config.seed,
+        "api_versions": {"newest": mock.versions.newest, "system_default": mock.versions.system_default},
+        "served_operations": sorted(mock.served_operations),
+    })
+
+
+async def reset(request: Request, mock: MockState) -> Response:
+    mock.reset()
+    return json_response({"status": "reset", "now": isoformat(mock.clock.now())})
+
+
+async def create_team(request: Request, mock: MockState) -> Response:
+    body = await _body(request, TEAM_BODY, optional=True)
+    pin = body.get("default_api_version")
+    if pin is not None:
+        mock.versions.parse_pin(pin)
+    if body.get("scenarios"):
+        unknown = ", ".join(body["scenarios"])
+        raise ApiError("invalid_format", f"Unknown scenario(s): {unknown}. The scenario store is empty.",
+                       param="scenarios")
+    team = mock.accounts.create_team(**body)
+    key = mock.accounts.keys_of(team["id"])[0]
+    balance = mock.ledger.balance(team["id"])
+    return json_response({"team_id": team["id"], "api_key": key, "balance": balance, **team}, 201)
+
+
+def _team_or_404(mock: MockState, team_id: str) -> dict[str, Any]:
+    team = mock.accounts.team(team_id)
+    if team is None:
+        raise ApiError("resource_not_found", f"No team {team_id}.", param="team_id")
+    return team
+
+
+async def rotate_key(request: Request, mock: MockState) -> Response:
+    """B-AUTH-4: a new key now; the old one keeps working for 24 h."""
+    team = _team_or_404(mock, request.path_params["team_id"])
+    body = await _body(request, KEY_BODY)
+    try:
+        new_key, grace_end = mock.accounts.rotate(team["id"], body["api_key"])
+    except KeyError:
+        raise ApiError("resource_not_found", "That key is not an active key of this team.", param="api_key") from None
+    return json_response({"api_key": new_key, "previous_key_expires_at": isoformat(from_unix(grace_end))}, 201)
+
+
+async def revoke_key(request: Request, mock: MockState) -> Response:
+    team = _team_or_404(mock, request.path_params["team_id"])
+    body = await _body(request, KEY_BODY)
+    try:
+        mock.accounts.revoke(team["id"], body["api_key"])
+    except KeyError:
+        raise ApiError("resource_not_found", "That key is not a key of this team.", param="api_key") from None
+    return json_response({"revoked": True})
+
+
+def _clock_body(mock: MockState) -> dict[str, Any]:
+    return {"now": isoformat(mock.clock.now()), "offset_seconds": mock.clock.offset_seconds}
+
+
+async def get_clock(request: Request, mock: MockState) -> Response:
+    return json_response(_clock_body(mock))
+
+
+async def advance_clock(request: Request, mock: MockState) -> Response:
+    body = await _body(request, ADVANCE_BODY)
+    mock.clock.advance(float(body["seconds"]))
+    return json_response(_clock_body(mock))
+
+
+async def list_requests(request: Request, mock: MockState) -> Response:
+    entries = mock.store.read("journal")
+    team_id = request.query_params.get("team_id")
+    if team_id:
+        entries = [e for e in entries if e["team_id"] == team_id]
+    return json_response({"object": "list", "data": entries})
+
+
+async def list_deliveries(request: Request, mock: MockState) -> Response:
+    return json_response({"object": "list", "data": mock.store.read("webhook_deliveries")})
+
+
+def _admin(endpoint: AdminEndpoint, mock: MockState) -> Callable[[Request], Awaitable[Response]]:
+    token = mock.config.admin_token
+
+    async def run(request: Request) -> Response:
+        request_id = mock.ids.new("req")
+        try:
+            if token is not None:
+                sent = request.headers.get("authorization", "")
+                if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+                    raise ApiError("admin_unauthorized")
+            response = await endpoint(request, mock)
+        except ApiError as error:
+            response = error_response(mock, error)
+        response.headers["Aurous-Request-Id"] = request_id
+        return response
+
+    return run
+
+
+def admin_routes(mock: MockState) -> list[Route]:
+    """Routes relative to `/__mock`."""
+    table: list[tuple[str, AdminEndpoint, str]] = [
+        ("/health", health, "GET"),
+        ("/reset", reset, "POST"),
+        ("/teams", create_team, "POST"),
+        ("/teams/{team_id}/rotate_key", rotate_key, "POST"),
+        ("/teams/{team_id}/revoke_key", revoke_key, "POST"),
+        ("/clock", get_clock, "GET"),
+        ("/clock/advance", advance_clock, "POST"),
+        ("/requests", list_requests, "GET"),
+        ("/webhooks/deliveries", list_deliveries, "GET"),
+    ]
+    return [Route(path, _admin(endpoint, mock), methods=[method]) for path, endpoint, method in table]

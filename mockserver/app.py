@@ -1,0 +1,52 @@
+"""`create_app()`: the Starlette app for uvicorn, tests and any other ASGI server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+
+from . import account, catalog  # noqa: F401  (resource modules register their handlers on import)
+from .admin import admin_routes
+from .config import MockConfig
+from .errors import ApiError
+from .pipeline.runner import ApiApp, error_response
+from .registry import HANDLERS
+from .state import MockState
+
+
+def create_app(
+    config: MockConfig | None = None,
+    *,
+    fixtures: str | Path | None = None,
+    seed: int | None = None,
+    admin_token: str | None = None,
+) -> Starlette:
+    """Build the mock. Raises `FixtureError` (file, line, field) when a fixture is broken."""
+    config = config or MockConfig()
+    overrides = {
+        "fixtures_dir": Path(fixtures) if fixtures is not None else None,
+        "seed": seed,
+        "admin_token": admin_token,
+    }
+    config = MockConfig(**{**config.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
+    mock = MockState(config)
+    mock.served_operations = {op for op in mock.contract.operations if op in HANDLERS}
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        code = "method_not_allowed" if exc.status_code == 405 else "route_not_found"
+        response = error_response(mock, ApiError(code))
+        response.headers["Aurous-Request-Id"] = mock.ids.new("req")
+        return response
+
+    app = Starlette(
+        routes=[Mount("/__mock", routes=admin_routes(mock)), Mount("", app=ApiApp(mock))],
+        exception_handlers={HTTPException: http_error},
+    )
+    app.state.mock = mock
+    return app

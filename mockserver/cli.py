@@ -1,0 +1,45 @@
+"""`aurous-mock serve`: run the mock with uvicorn and print its base URL and a working key."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import uvicorn
+
+from .app import create_app
+from .config import MockConfig
+from .yamlfile import FixtureError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aurous-mock", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the mock over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--fixtures", metavar="DIR", help="a fixtures folder to use instead of the default one")
+    serve.add_argument("--seed", type=int, default=0, help="seed for ids, keys and content (default 0)")
+    serve.add_argument("--admin-token", metavar="T", help="require Authorization: Bearer T on /__mock")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--access-log", action="store_true", help="print uvicorn's access log line per request")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        app = create_app(MockConfig(), fixtures=args.fixtures, seed=args.seed, admin_token=args.admin_token)
+    except FixtureError as error:
+        print(f"aurous-mock: cannot start: {error}", file=sys.stderr)
+        return 2
+    mock = app.state.mock
+    print(f"aurous-mock: serving the Aurous Labs API at http://{args.host}:{args.port}", flush=True)
+    print(f"aurous-mock: test key (team {mock.fixtures.teams[0]['id']}): {mock.default_key}", flush=True)
+    print(f"aurous-mock: admin API at http://{args.host}:{args.port}/__mock", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

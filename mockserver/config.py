@@ -1,0 +1,18 @@
+"""The settings of one mock server, with defaults that read like documentation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .paths import data_dir, spec_path
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    fixtures_dir: Path = data_dir("fixtures")
+    spec_path: Path = spec_path()
+    seed: int = 0
+    admin_token: str | None = None
+    max_body_bytes: int = 16 * 1024 * 1024
+    journal_limit: int = 10_000

@@ -1,0 +1,65 @@
+"""One error envelope, one place: handlers raise `ApiError(code)`; the catalog gives status, type, message."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ApiError(Exception):
+    """An error the API serves (a catalog code), as opposed to a bug or a bad fixture."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str | None = None,
+        *,
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message or code)
+        self.code = code
+        self.message = message
+        self.param = param
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    code: str
+    status: int
+    type: str
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ErrorCatalog:
+    def __init__(self, entries: dict[str, dict[str, Any]]) -> None:
+        self._specs = {
+            code: ErrorSpec(code, e["status"], e["type"], e["message"], dict(e.get("headers", {})))
+            for code, e in entries.items()
+        }
+
+    def __contains__(self, code: str) -> bool:
+        return code in self._specs
+
+    def __iter__(self):
+        return iter(self._specs.values())
+
+    def spec(self, code: str) -> ErrorSpec:
+        return self._specs.get(code) or self._specs["internal_error"]
+
+    def render(self, error: ApiError) -> tuple[int, bytes, dict[str, str]]:
+        """Status, body and headers for an error; an unknown code is a bug and renders as internal_error."""
+        spec = self.spec(error.code)
+        body = {
+            "error": {
+                "code": spec.code,
+                "type": spec.type,
+                "message": error.message or spec.message,
+                "param": error.param,
+            }
+        }
+        headers = {**spec.headers, **error.headers}
+        return spec.status, json.dumps(body, separators=(",", ":")).encode(), headers

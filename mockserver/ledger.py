@@ -1,0 +1,79 @@
+"""The usage ledger (B-ACCT-2, B-ACCT-3): line items whose signed sum is the balance.
+
+Amounts are positive and the type gives the sign (hold and charge debit; release, refund and topup
+credit), except `adjustment`, whose amount carries its own sign.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .clock import Clock, isoformat
+from .ids import IdFactory
+from .store import Store
+
+SIGNS = {"hold": -1, "charge": -1, "release": 1, "refund": 1, "topup": 1, "adjustment": 1}
+LEDGER_TYPES = tuple(SIGNS)
+
+
+def credits(value: float) -> float:
+    """Credits are shown to six decimals, as on the receipts in the seeds (0.2856)."""
+    return round(value + 0.0, 6)
+
+
+class Ledger:
+    def __init__(self, store: Store, clock: Clock, ids: IdFactory) -> None:
+        self._store = store
+        self._clock = clock
+        self._ids = ids
+
+    def record(
+        self,
+        team_id: str,
+        kind: str,
+        amount: float,
+        description: str,
+        *,
+        generation_id: str | None = None,
+        hold_id: str | None = None,
+        usage_kind: str | None = None,
+    ) -> dict[str, Any]:
+        if kind not in SIGNS:
+            raise ValueError(f"unknown ledger type {kind}")
+        line = {
+            "id": self._ids.new("uev"),
+            "object": "usage_event",
+            "type": kind,
+            "amount": credits(amount),
+            "currency": "credit",
+            "generation_id": generation_id,
+            "hold_id": hold_id,
+            "description": description,
+            "created_at": isoformat(self._clock.now()),
+            "_at": self._clock.time(),
+            "_usage_kind": usage_kind,
+        }
+        self._store.put(f"ledger:{team_id}", line["id"], line)
+        signed = SIGNS[kind] * line["amount"]
+        self._store.put("balances", team_id, credits((self._store.get("balances", team_id) or 0.0) + signed))
+        if kind == "hold":
+            self._store.put("holds", hold_id or line["id"], {"team_id": team_id, "amount": line["amount"]})
+        elif kind in ("charge", "release") and hold_id is not None:
+            self._store.delete("holds", hold_id)
+        return line
+
+    def lines(self, team_id: str) -> list[dict[str, Any]]:
+        """Oldest first."""
+        return list(self._store.values(f"ledger:{team_id}"))
+
+    def balance(self, team_id: str) -> float:
+        return self._store.get("balances", team_id) or 0.0
+
+    def held(self, team_id: str) -> float:
+        return credits(math.fsum(h["amount"] for h in self._store.values("holds") if h["team_id"] == team_id))
+
+
+def public(line: dict[str, Any]) -> dict[str, Any]:
+    """A ledger line as the API shows it (without the mock's bookkeeping fields)."""
+    return {k: v for k, v in line.items() if not k.startswith("_")}

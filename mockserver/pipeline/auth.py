@@ -1,0 +1,35 @@
+"""Authentication (B-AUTH-1..3): `X-Api-Key` or `Authorization: Bearer`, on every route but anonymous ones."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ..errors import ApiError
+from .call import Call, Next
+
+
+def presented_key(call: Call) -> str | None:
+    headers = call.request.headers
+    key = headers.get("x-api-key")
+    if key:
+        return key.strip()
+    authorization = headers.get("authorization")
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer":
+            return value.strip()
+    return None
+
+
+async def authenticate(call: Call, call_next: Next) -> Response:
+    assert call.operation is not None
+    if call.operation.anonymous:
+        return await call_next(call)
+    key = presented_key(call)
+    team = call.mock.accounts.authenticate(key)
+    if team is None:
+        reason = "No API key was sent." if not key else "The API key is malformed, unknown, revoked or expired."
+        raise ApiError("invalid_api_key", f"Invalid API key. {reason} Send it in X-Api-Key or as "
+                       "Authorization: Bearer <key>.")
+    call.team, call.api_key = team, key
+    return await call_next(call)

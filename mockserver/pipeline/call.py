@@ -1,0 +1,57 @@
+"""What one request carries through the pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+if TYPE_CHECKING:
+    from ..spec import Operation
+    from ..state import MockState
+
+
+@dataclass(slots=True)
+class Call:
+    mock: MockState
+    request: Request
+    request_id: str
+    started: float
+    operation: Operation | None = None
+    path_params: dict[str, str] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    team: dict[str, Any] | None = None
+    api_key: str | None = None
+    version: str | None = None
+    raw_body: bytes = b""
+    body: Any = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def team_id(self) -> str:
+        assert self.team is not None, "only authenticated operations ask for the team"
+        return self.team["id"]
+
+
+Next = Callable[[Call], Awaitable[Response]]
+Stage = Callable[[Call, Next], Awaitable[Response]]
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+def compose(stages: list[Stage], endpoint: Next) -> Next:
+    """Chain stages so each one may act before and after the ones inside it."""
+    chain = endpoint
+    for stage in reversed(stages):
+        chain = _bind(stage, chain)
+    return chain
+
+
+def _bind(stage: Stage, inner: Next) -> Next:
+    async def run(call: Call) -> Response:
+        return await stage(call, inner)
+
+    return run

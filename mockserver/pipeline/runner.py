@@ -1,0 +1,72 @@
+"""The one pipeline every API request runs through (request id, route, auth, version, rate limit,
+validation, then the resource handler), with one place that renders errors and stamps headers."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from .. import journal
+from ..errors import ApiError
+from ..registry import HANDLERS
+from ..state import MockState
+from .auth import authenticate
+from .call import Call, Stage, compose
+from .ratelimit import limit_requests
+from .validate import validate_request
+from .version import resolve_version, version_for_response
+
+log = logging.getLogger("aurous_mock")
+
+# The order is the contract: later issues add idempotency and scenario stages after validation.
+DEFAULT_STAGES: list[Stage] = [authenticate, limit_requests, resolve_version, validate_request]
+
+
+class ApiApp:
+    """ASGI app for everything outside `/__mock`."""
+
+    def __init__(self, mock: MockState, stages: list[Stage] | None = None) -> None:
+        self.mock = mock
+        self._chain = compose(stages if stages is not None else DEFAULT_STAGES, self._dispatch)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        mock = self.mock
+        call = Call(mock, Request(scope, receive), mock.ids.new("req"), mock.clock.time())
+        try:
+            call.operation, call.path_params = mock.contract.match(scope["method"], scope["path"])
+            response = await self._chain(call)
+        except ApiError as error:
+            response = error_response(mock, error)
+        except Exception:  # a bug: answer with the envelope, never a traceback
+            log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            response = error_response(mock, ApiError("internal_error"))
+        stamp(response, call)
+        journal.record(call, response.status_code)
+        await response(scope, receive, send)
+
+    async def _dispatch(self, call: Call) -> Response:
+        assert call.operation is not None
+        handler = HANDLERS.get(call.operation.operation_id)
+        if handler is None:
+            raise ApiError("not_implemented", f"aurous-mock does not serve {call.operation.method} "
+                           f"{call.operation.path} yet.")
+        return await handler(call)
+
+
+def error_response(mock: MockState, error: ApiError) -> Response:
+    status, body, headers = mock.errors.render(error)
+    return Response(body, status, headers, "application/json")
+
+
+def stamp(response: Response, call: Call) -> None:
+    """The headers every response carries (B-HDR-1, B-HDR-2, B-HDR-3, B-HDR-5)."""
+    raw = response.raw_headers
+    request_id = call.request_id.encode()
+    raw.append((b"aurous-request-id", request_id))
+    raw.append((b"x-request-id", request_id))
+    raw.append((b"aurous-version", version_for_response(call).encode()))
+    for name, value in call.response_headers.items():
+        raw.append((name.lower().encode(), value.encode()))

@@ -1,0 +1,180 @@
+"""The contract, compiled once at start-up: operations, a router, and request validators.
+
+Request validation is driven by `openapi/aurous.yaml`, so the spec and the server cannot drift.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from .errors import ApiError
+from .yamlfile import load_fast
+
+SPEC_URI = "urn:aurous:openapi"
+METHODS = ("get", "post", "put", "patch", "delete")
+
+_FORMATS = FormatChecker(["date-time", "date", "uuid", "email", "ipv4", "ipv6"])
+
+
+@dataclass
+class Parameter:
+    name: str
+    location: str  # path | query | header
+    required: bool
+    schema: dict[str, Any]
+    validator: Draft202012Validator
+
+
+@dataclass
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    anonymous: bool
+    idempotent: bool
+    tpm: bool
+    parameters: list[Parameter]
+    body_required: bool
+    body_media_types: tuple[str, ...]
+    body_validator: Draft202012Validator | None
+    statuses: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass
+class PathEntry:
+    template: str
+    regex: re.Pattern[str] | None
+    param_names: tuple[str, ...]
+    operations: dict[str, Operation]
+
+
+class Contract:
+    """The compiled spec."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        resource = Resource.from_contents(document, default_specification=DRAFT202012)
+        self._registry: Registry = Registry().with_resource(SPEC_URI, resource)
+        self.operations: dict[str, Operation] = {}
+        self._static: dict[str, PathEntry] = {}
+        self._templated: list[PathEntry] = []
+        for template, item in document.get("paths", {}).items():
+            self._add_path(template, item)
+
+    @classmethod
+    def load(cls, path: Path) -> Contract:
+        return cls(load_fast(path))
+
+    def validator_at(self, pointer: str) -> Draft202012Validator:
+        """A validator for the schema at a JSON pointer into the spec; `$ref`s resolve against the spec."""
+        return Draft202012Validator(
+            {"$ref": f"{SPEC_URI}#{pointer}"}, registry=self._registry, format_checker=_FORMATS
+        )
+
+    def _add_path(self, template: str, item: dict[str, Any]) -> None:
+        names = tuple(re.findall(r"{([^}/]+)}", template))
+        regex = None
+        if names:
+            pattern = re.sub(r"{([^}/]+)}", r"(?P<\1>[^/]+)", re.escape(template).replace(r"\{", "{").replace(r"\}", "}"))
+            regex = re.compile(f"^{pattern}$")
+        entry = PathEntry(template, regex, names, {})
+        shared = item.get("parameters", [])
+        for method in METHODS:
+            if method not in item:
+                continue
+            pointer = f"/paths/{_escape(template)}/{method}"
+            operation = self._compile(template, method, item[method], shared, pointer)
+            entry.operations[method.upper()] = operation
+            self.operations[operation.operation_id] = operation
+        if names:
+            self._templated.append(entry)
+        else:
+            self._static[template] = entry
+
+    def _compile(
+        self, template: str, method: str, op: dict[str, Any], shared: list[Any], pointer: str
+    ) -> Operation:
+        params: list[Parameter] = []
+        for index, raw in enumerate([*shared, *op.get("parameters", [])]):
+            param, param_pointer = self._deref(raw, f"{pointer}/parameters/{index - len(shared)}")
+            if param["in"] == "cookie":
+                continue
+            params.append(
+                Parameter(
+                    name=param["name"],
+                    location=param["in"],
+                    required=bool(param.get("required", param["in"] == "path")),
+                    schema=self._deref(param.get("schema", {}), f"{param_pointer}/schema")[0],
+                    validator=self.validator_at(f"{param_pointer}/schema"),
+                )
+            )
+        body_required = False
+        media_types: tuple[str, ...] = ()
+        body_validator = None
+        if "requestBody" in op:
+            body, body_pointer = self._deref(op["requestBody"], f"{pointer}/requestBody")
+            body_required = bool(body.get("required", False))
+            content = body.get("content", {})
+            media_types = tuple(content)
+            if "application/json" in content:
+                body_validator = self.validator_at(
+                    f"{body_pointer}/content/{_escape('application/json')}/schema"
+                )
+        return Operation(
+            operation_id=op["operationId"],
+            method=method.upper(),
+            path=template,
+            anonymous=bool(op.get("x-anonymous", False)),
+            idempotent=bool(op.get("x-idempotent", False)),
+            tpm=bool(op.get("x-tpm", False)),
+            parameters=params,
+            body_required=body_required,
+            body_media_types=media_types,
+            body_validator=body_validator,
+            statuses=frozenset(op.get("responses", {})),
+        )
+
+    def _deref(self, node: dict[str, Any], pointer: str) -> tuple[dict[str, Any], str]:
+        """Follow local `$ref`s of parameters and request bodies; returns the node and its pointer."""
+        while "$ref" in node:
+            ref = node["$ref"]
+            if not ref.startswith("#/"):
+                raise ValueError(f"only local $refs are supported: {ref}")
+            pointer = ref[1:]
+            node = self.document
+            for part in pointer.strip("/").split("/"):
+                node = node[part.replace("~1", "/").replace("~0", "~")]
+        return node, pointer
+
+    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
+        """The operation for a request, or 404 route_not_found / 405 method_not_allowed."""
+        entry = self._static.get(path)
+        params: dict[str, str] = {}
+        if entry is None:
+            for candidate in self._templated:
+                found = candidate.regex.match(path) if candidate.regex else None
+                if found:
+                    entry, params = candidate, found.groupdict()
+                    break
+        if entry is None:
+            raise ApiError("route_not_found", f"No route {method} {path}.")
+        operation = entry.operations.get(method)
+        if operation is None:
+            allowed = ", ".join(sorted(entry.operations))
+            raise ApiError(
+                "method_not_allowed",
+                f"{entry.template} accepts {allowed}, not {method}.",
+                headers={"Allow": allowed},
+            )
+        return operation, params
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")

@@ -1,0 +1,48 @@
+"""Everything one mock server holds, built from its config; `reset()` returns it to the fixtures."""
+
+from __future__ import annotations
+
+from .accounts import Accounts
+from .catalog_data import Catalog
+from .clock import Clock
+from .config import MockConfig
+from .errors import ErrorCatalog
+from .fixtures import Fixtures, load_fixtures
+from .ids import IdFactory
+from .ledger import Ledger
+from .spec import Contract
+from .store import MemoryStore, Store
+from .versions import Versions
+
+
+class MockState:
+    def __init__(self, config: MockConfig, store: Store | None = None) -> None:
+        self.config = config
+        self.fixtures: Fixtures = load_fixtures(config.fixtures_dir)
+        self.contract = Contract.load(config.spec_path)
+        self.errors = ErrorCatalog(self.fixtures.errors)
+        self.versions = Versions(self.fixtures.versions)
+        self.catalog = Catalog(self.fixtures)
+        self.clock = Clock()
+        self.ids = IdFactory(self.clock, config.seed)
+        self.store: Store = store or MemoryStore(config.journal_limit)
+        self.ledger = Ledger(self.store, self.clock, self.ids)
+        self.accounts = Accounts(self.store, self.clock, self.ids, self.ledger, self.versions.newest)
+        self._seed_teams()
+
+    def _seed_teams(self) -> None:
+        for team in self.fixtures.teams:
+            settings = {k: v for k, v in team.items() if k not in ("id", "name", "keys")}
+            self.accounts.create_team(team_id=team["id"], name=team["name"], keys=team["keys"], **settings)
+
+    def reset(self) -> None:
+        """Forget all state: teams back to the fixtures, clock offset 0, ids from the seed again."""
+        self.store.clear()
+        self.clock.reset()
+        self.ids.reset()
+        self._seed_teams()
+
+    @property
+    def default_key(self) -> str:
+        """The first key of the first fixture team: what `aurous-mock serve` prints."""
+        return self.fixtures.teams[0]["keys"][0]["key"]

@@ -1,0 +1,82 @@
+"""State behind one interface.
+
+Resource modules and pipeline stages keep everything they remember here, as JSON-able values in
+named namespaces, so a persistent (SQLite) or shared (Redis) backend can replace the in-memory one
+without touching them. Every method is synchronous and atomic with respect to the event loop.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+
+class Store(Protocol):
+    def get(self, namespace: str, key: str) -> Any | None: ...
+    def put(self, namespace: str, key: str, value: Any) -> None: ...
+    def put_if_absent(self, namespace: str, key: str, value: Any) -> bool: ...
+    def delete(self, namespace: str, key: str) -> bool: ...
+    def values(self, namespace: str) -> Iterable[Any]: ...
+    def incr(self, namespace: str, key: str, amount: float, expires_at: float, now: float) -> float:
+        """Add to a counter that disappears at `expires_at` (rate-limit windows)."""
+        ...
+    def append(self, log: str, value: Any) -> None: ...
+    def read(self, log: str) -> list[Any]: ...
+    def clear(self) -> None: ...
+
+
+class MemoryStore:
+    """The embedded default. Logs are bounded so a long-running mock keeps flat memory."""
+
+    def __init__(self, log_limit: int = 10_000) -> None:
+        self._log_limit = log_limit
+        self._data: dict[str, dict[str, Any]] = {}
+        self._logs: dict[str, deque[Any]] = {}
+        self._counters: dict[str, dict[str, tuple[float, float]]] = {}
+
+    def get(self, namespace: str, key: str) -> Any | None:
+        bucket = self._data.get(namespace)
+        return None if bucket is None else bucket.get(key)
+
+    def put(self, namespace: str, key: str, value: Any) -> None:
+        self._data.setdefault(namespace, {})[key] = value
+
+    def put_if_absent(self, namespace: str, key: str, value: Any) -> bool:
+        bucket = self._data.setdefault(namespace, {})
+        if key in bucket:
+            return False
+        bucket[key] = value
+        return True
+
+    def delete(self, namespace: str, key: str) -> bool:
+        return self._data.get(namespace, {}).pop(key, None) is not None
+
+    def values(self, namespace: str) -> Iterable[Any]:
+        return list(self._data.get(namespace, {}).values())
+
+    def incr(self, namespace: str, key: str, amount: float, expires_at: float, now: float) -> float:
+        bucket = self._counters.setdefault(namespace, {})
+        value, expiry = bucket.get(key, (0.0, expires_at))
+        if expiry <= now:
+            value, expiry = 0.0, expires_at
+        value += amount
+        bucket[key] = (value, expiry)
+        if len(bucket) > 4 * self._log_limit:
+            for stale in [k for k, (_, exp) in bucket.items() if exp <= now]:
+                del bucket[stale]
+        return value
+
+    def append(self, log: str, value: Any) -> None:
+        entries = self._logs.get(log)
+        if entries is None:
+            entries = self._logs[log] = deque(maxlen=self._log_limit)
+        entries.append(value)
+
+    def read(self, log: str) -> list[Any]:
+        return list(self._logs.get(log, ()))
+
+    def clear(self) -> None:
+        self._data.clear()
+        self._logs.clear()
+        self._counters.clear()

@@ -1,0 +1,58 @@
+"""Date-pinned versions (B-VER-1, B-VER-2, B-VER-4): which pin applies, and which dated gates it passes."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from .errors import ApiError
+
+_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Versions:
+    def __init__(self, table: dict[str, Any]) -> None:
+        self.system_default: str = table["system_default"]
+        self.published: list[str] = sorted(entry["date"] for entry in table["published"])
+        self.newest: str = self.published[-1]
+        self._gates: dict[str, str] = {name: gate["since"] for name, gate in table["gates"].items()}
+        self._checked: dict[str, str | ApiError] = {}
+
+    def parse_pin(self, value: str) -> str:
+        """The pin a request header names, or an ApiError: malformed, impossible or future dates."""
+        known = self._checked.get(value)
+        if known is None:
+            known = self._check(value)
+            if len(self._checked) < 4096:
+                self._checked[value] = known
+        if isinstance(known, ApiError):
+            raise known
+        return known
+
+    def _check(self, value: str) -> str | ApiError:
+        if not _PATTERN.match(value):
+            return ApiError("invalid_api_version", param="Aurous-Version")
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return ApiError("invalid_api_version", f"Aurous-Version {value} is not a calendar date.",
+                            param="Aurous-Version")
+        if value > self.newest:
+            return ApiError("unknown_api_version",
+                            f"Aurous-Version {value} is after the newest published version {self.newest}.",
+                            param="Aurous-Version")
+        return value
+
+    def gate(self, name: str, pin: str) -> bool:
+        """Whether a request pinned to `pin` gets the dated change `name`."""
+        return pin >= self._gates[name]
+
+    def is_valid(self, value: str | None) -> bool:
+        if value is None:
+            return False
+        try:
+            self.parse_pin(value)
+        except ApiError:
+            return False
+        return True
