@@ -20,7 +20,9 @@ class Catalog:
         self.retired: dict[str, str] = dict(models.get("retired", {}))
         self.loras = fixtures.loras
         self.video_loras = fixtures.video_loras
-        self._rows = {shape: [self.model_row(m, shape) for m in self.models.values()] for shape in ("current", "legacy")}
+        self._rows = {
+            shape: [self.model_row(m, shape) for m in self.models.values()] for shape in ("current", "legacy")
+        }
         # Rendered once: the catalogs never change while the server runs.
         self.models_body = {shape: _dumps({"object": "list", "data": rows}) for shape, rows in self._rows.items()}
         self.pricing_body = _dumps({

@@ -82,7 +82,8 @@ class Contract:
         names = tuple(re.findall(r"{([^}/]+)}", template))
         regex = None
         if names:
-            pattern = re.sub(r"{([^}/]+)}", r"(?P<\1>[^/]+)", re.escape(template).replace(r"\{", "{").replace(r"\}", "}"))
+            escaped = re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
+            pattern = re.sub(r"{([^}/]+)}", r"(?P<\1>[^/]+)", escaped)
             regex = re.compile(f"^{pattern}$")
         entry = PathEntry(template, regex, names, {})
         shared = item.get("parameters", [])
