@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.responses import Response
 
-from .clock import isoformat
+from .clock import from_unix, isoformat, parse_rfc3339
 from .errors import ApiError
 from .ledger import credits, public
 from .pipeline.call import Call
@@ -16,7 +15,7 @@ from .registry import operation
 from .responses import json_response
 
 USAGE_KINDS = ("chat", "embedding", "image", "video", "character")
-DEFAULT_USAGE_PERIOD = timedelta(days=30)
+DEFAULT_USAGE_PERIOD = 30 * 24 * 3600.0
 
 
 @operation("getTeam")
@@ -40,23 +39,23 @@ async def get_balance(call: Call) -> Response:
     })
 
 
-def _moment(value: str | None, param: str) -> datetime | None:
+def _moment(value: str | None, param: str) -> float | None:
     if value is None:
         return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise ApiError("invalid_format", f"{param} is not an ISO 8601 date or date-time.", param=param) from exc
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    seconds = parse_rfc3339(value)
+    if seconds is None:
+        raise ApiError("invalid_format", f"{param} is not an RFC 3339 date or date-time.", param=param)
+    return seconds
 
 
 @operation("getUsage")
 async def get_usage(call: Call) -> Response:
-    end = _moment(call.query.get("end"), "end") or call.mock.clock.now()
-    start = _moment(call.query.get("start"), "start") or end - DEFAULT_USAGE_PERIOD
-    if start >= end:
+    hi = _moment(call.query.get("end"), "end")
+    hi = call.mock.clock.time() if hi is None else hi
+    lo = _moment(call.query.get("start"), "start")
+    lo = hi - DEFAULT_USAGE_PERIOD if lo is None else lo
+    if lo >= hi:
         raise ApiError("parameter_invalid_combination", "start must be before end.", param="start")
-    lo, hi = start.timestamp(), end.timestamp()
     lines = [line for line in call.mock.ledger.lines(call.team_id) if lo <= line["_at"] < hi]
     by_kind = dict.fromkeys(USAGE_KINDS, 0.0)
     for line in lines:
@@ -67,8 +66,8 @@ async def get_usage(call: Call) -> Response:
     return json_response({
         "object": "usage",
         "team_id": call.team_id,
-        "start": isoformat(start),
-        "end": isoformat(end),
+        "start": isoformat(from_unix(lo)),
+        "end": isoformat(from_unix(hi)),
         "credits_charged": _total(lines, "charge"),
         "credits_refunded": _total(lines, "refund"),
         "credits_held": credits(math.fsum(
@@ -97,7 +96,7 @@ async def list_usage_events(call: Call) -> Response:
     if cursor is not None:
         position = next((i for i, line in enumerate(lines) if line["id"] == cursor), None)
         if position is None:
-            raise ApiError("invalid_format", f"starting_after {cursor} names no usage event in this listing.",
+            raise ApiError("resource_not_found", f"starting_after {cursor} names no usage event in this listing.",
                            param="starting_after")
         lines = lines[position + 1:]
     limit = call.query.get("limit", 20)

@@ -49,3 +49,24 @@ def isoformat(moment: datetime) -> str:
 
 def from_unix(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
+
+
+_EPOCH = datetime(1970, 1, 1)
+_LAST_SECOND = 253402300799.0  # 9999-12-31T23:59:59Z
+
+
+def parse_rfc3339(value: str) -> float | None:
+    """Unix seconds for an RFC 3339 full-date (midnight UTC) or date-time, clamped to 1970..9999; None if
+    the text is neither. Accepts what RFC 3339 allows and `datetime.fromisoformat` does not: a lowercase
+    `t`/`z` and a leap second."""
+    text = value.strip().upper()
+    if len(text) >= 19 and text[17:19] == "60":
+        text = text[:17] + "59" + text[19:]
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    offset = moment.utcoffset()
+    naive = moment.replace(tzinfo=None)
+    seconds = (naive - _EPOCH).total_seconds() - (offset.total_seconds() if offset else 0.0)
+    return min(max(seconds, 0.0), _LAST_SECOND)

@@ -1,0 +1,99 @@
+"""The contract itself: a valid OpenAPI 3.1 document whose codes, examples and headers hold together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+from spec_check import CHECKER
+
+from mockserver.fixtures import load_fixtures
+from mockserver.paths import data_dir
+
+DOC = CHECKER.doc
+CATALOG = load_fixtures(data_dir("fixtures")).errors
+OPERATIONS = [
+    (path, method, op)
+    for path, item in DOC["paths"].items()
+    for method, op in item.items()
+    if method in ("get", "post", "put", "patch", "delete")
+]
+IDS = [f"{method.upper()} {path}" for path, method, _ in OPERATIONS]
+
+
+def _walk(node: Any, trail: str = ""):
+    if isinstance(node, dict):
+        yield trail, node
+        for key, value in node.items():
+            yield from _walk(value, f"{trail}/{str(key).replace('~', '~0').replace('/', '~1')}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, f"{trail}/{index}")
+
+
+def test_spec_passes_the_openapi_validator():
+    validate(DOC)
+
+
+def test_every_x_error_code_is_in_the_catalog():  # B-ERR-2
+    codes = {node["x-error-code"] for _, node in _walk(DOC) if "x-error-code" in node}
+    assert codes and codes <= set(CATALOG), codes - set(CATALOG)
+
+
+def test_operation_ids_are_unique():
+    ids = [op["operationId"] for _, _, op in OPERATIONS]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize(("path", "method", "op"), OPERATIONS, ids=IDS)
+def test_every_operation_documents_its_errors(path, method, op):  # B-ERR-1, B-AUTH-3
+    responses = op["responses"]
+    assert any(code.startswith("2") for code in responses)
+    if not op.get("x-anonymous"):
+        assert "401" in responses and "429" in responses
+        assert op.get("security") != []
+    if "requestBody" in op:
+        assert "400" in responses
+    for code, response in responses.items():
+        if code.startswith(("4", "5")):
+            ref = response.get("$ref", "")
+            assert ref.startswith("#/components/responses/"), f"{code} should use a shared error response"
+
+
+@pytest.mark.parametrize(("path", "method", "op"), OPERATIONS, ids=IDS)
+def test_every_success_response_requires_the_standard_headers(path, method, op):  # B-HDR-1..3
+    for code, response in op["responses"].items():
+        if not code.startswith("2"):
+            continue
+        headers = {name.lower() for name in response.get("headers", {})}
+        assert {"aurous-request-id", "x-request-id", "aurous-version"} <= headers
+        if not op.get("x-anonymous"):
+            assert {"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"} <= headers
+        if op.get("x-tpm"):  # B-HDR-4
+            assert {"x-ratelimit-tpm-limit", "x-ratelimit-tpm-remaining", "x-ratelimit-tpm-reset"} <= headers
+
+
+def _schema_examples():
+    for trail, node in _walk(DOC):
+        if "/examples" in trail or "/example" in trail or "/properties/example" in trail:
+            continue
+        if isinstance(node, dict) and ("type" in node or "$ref" in node or "oneOf" in node):
+            for example in node.get("examples", []) if isinstance(node.get("examples"), list) else []:
+                yield trail, example
+            if "example" in node and "in" not in node:
+                yield trail, node["example"]
+
+
+@pytest.mark.parametrize(("trail", "example"), list(_schema_examples()))
+def test_every_schema_example_validates(trail, example):
+    schema = CHECKER._validator(trail) if trail.startswith("/components") or trail.startswith("/paths") else None
+    assert schema is not None
+    errors = list(schema.iter_errors(example))
+    assert not errors, errors[0].message
+
+
+def test_component_schemas_are_valid_json_schema():
+    for name, schema in DOC["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema), name
