@@ -163,7 +163,6 @@ def _admin(endpoint: AdminEndpoint, mock: MockState) -> Callable[[Request], Awai
     token = mock.config.admin_token
 
     async def run(request: Request) -> Response:
-        request_id = mock.ids.new("req")
         try:
             if token is not None:
                 sent = request.headers.get("authorization", "")
@@ -172,10 +171,17 @@ def _admin(endpoint: AdminEndpoint, mock: MockState) -> Callable[[Request], Awai
             response = await endpoint(request, mock)
         except ApiError as error:
             response = error_response(mock, error)
-        response.headers["Aurous-Request-Id"] = request_id
-        return response
+        return admin_response(mock, response)
 
     return run
+
+
+def admin_response(mock: MockState, response: Response) -> Response:
+    """Admin answers carry a request id too, so every response of the server can be quoted."""
+    request_id = mock.ids.new("req")
+    response.headers["Aurous-Request-Id"] = request_id
+    response.headers["x-request-id"] = request_id
+    return response
 
 
 def admin_routes(mock: MockState) -> list[Route]:

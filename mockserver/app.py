@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 
 from . import account, catalog  # noqa: F401  (resource modules register their handlers on import)
-from .admin import admin_routes
+from .admin import admin_response, admin_routes
 from .config import MockConfig
 from .errors import ApiError
 from .pipeline.runner import ApiApp, error_response
@@ -37,16 +37,19 @@ def create_app(
     mock = MockState(config)
     mock.served_operations = {op for op in mock.contract.operations if op in HANDLERS}
 
-    async def http_error(request: Request, exc: Exception) -> Response:
+    api = ApiApp(mock)
+
+    async def admin_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         code = "method_not_allowed" if exc.status_code == 405 else "route_not_found"
-        response = error_response(mock, ApiError(code))
-        response.headers["Aurous-Request-Id"] = mock.ids.new("req")
-        return response
+        return admin_response(mock, error_response(mock, ApiError(code)))
 
     app = Starlette(
-        routes=[Mount("/__mock", routes=admin_routes(mock)), Mount("", app=ApiApp(mock))],
-        exception_handlers={HTTPException: http_error},
+        routes=[Mount("/__mock", routes=admin_routes(mock))],
+        exception_handlers={HTTPException: admin_http_error},
     )
+    # Everything that is not the admin API goes through the API pipeline, which answers unknown
+    # routes and methods itself with the full set of headers.
+    app.router.default = api
     app.state.mock = mock
     return app

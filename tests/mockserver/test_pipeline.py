@@ -209,3 +209,10 @@ def test_an_unexpected_failure_is_an_envelope_not_a_traceback(client, monkeypatc
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
     assert "boom" not in response.text
+
+
+@pytest.mark.parametrize("path", ["/v1/models/a%0Ab", "/__mock/health%0A", "/v1/%00", "/%E2%82%AC"])
+def test_odd_paths_get_the_envelope_and_every_header(client, path):  # B-HDR-1, B-ERR-1
+    response = client.get(path, headers=auth())
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] in ("route_not_found", "model_not_found")
