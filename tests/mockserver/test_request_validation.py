@@ -1,0 +1,164 @@
+"""Spec-driven request validation (B-ERR-3): every bad input gets a documented status and a catalog
+code naming the field, for every operation, before any handler runs."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import CheckedClient, auth
+from hypothesis import given
+from hypothesis import strategies as st
+from spec_check import CHECKER
+
+from mockserver import MockConfig, create_app
+
+OPERATIONS = [
+    (method.upper(), path, op)
+    for path, item in CHECKER.doc["paths"].items()
+    for method, op in item.items()
+    if method in ("get", "post", "put", "patch", "delete")
+]
+SAMPLE_PARAMS = {"model": "aurous-grow-2.0-pro", "index": "0"}
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"{([^}]+)}", lambda m: SAMPLE_PARAMS.get(m.group(1), "img_01ARZ3NDEKTSV4RRFFQ69G5FAV"), path)
+
+
+def _json_body(op) -> bool:
+    return "application/json" in op.get("requestBody", {}).get("content", {})
+
+
+AUTHENTICATED = [(m, p) for m, p, op in OPERATIONS if not op.get("x-anonymous")]
+WITH_JSON_BODY = [(m, p) for m, p, op in OPERATIONS if _json_body(op)]
+
+
+@pytest.mark.parametrize(("method", "path"), AUTHENTICATED, ids=[f"{m} {p}" for m, p in AUTHENTICATED])
+def test_every_operation_refuses_a_request_without_a_key(client, method, path):  # B-AUTH-3
+    response = client.request(method, concrete(path))
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_api_key"
+
+
+@pytest.mark.parametrize(("method", "path"), WITH_JSON_BODY, ids=[f"{m} {p}" for m, p in WITH_JSON_BODY])
+def test_every_json_body_refuses_malformed_json(client, method, path):  # B-ERR-3
+    response = client.request(method, concrete(path), content=b'{"model": ', headers=auth(
+        **{"Content-Type": "application/json"}))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize(("method", "path"), WITH_JSON_BODY, ids=[f"{m} {p}" for m, p in WITH_JSON_BODY])
+def test_every_json_body_refuses_a_non_object(client, method, path):  # B-ERR-3
+    response = client.request(method, concrete(path), json=["not", "an", "object"], headers=auth())
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_type"
+
+
+@pytest.mark.parametrize(("method", "path"), WITH_JSON_BODY, ids=[f"{m} {p}" for m, p in WITH_JSON_BODY])
+def test_every_json_body_refuses_the_wrong_content_type(client, method, path):  # B-ERR-3
+    response = client.request(method, concrete(path), content=b"model=x", headers=auth(
+        **{"Content-Type": "application/x-www-form-urlencoded"}))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "unsupported_content_type"
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "param"),
+    [
+        ({"prompt": "a cat", "count": 5}, "value_out_of_range", "count"),
+        ({"prompt": "a cat", "count": "two"}, "invalid_type", "count"),
+        ({"prompt": "a cat", "steps": 0}, "value_out_of_range", "steps"),
+        ({"prompt": "a cat", "guidance_scale": 31}, "value_out_of_range", "guidance_scale"),
+        ({"prompt": ""}, "invalid_length", "prompt"),
+        ({"prompt": "x" * 4001}, "invalid_length", "prompt"),
+        ({"prompt": "   \n\t "}, None, "prompt"),
+        ({"negative_prompt": "blurry"}, "missing_field", "prompt"),
+        ({"prompt": "a cat", "size": "huge"}, "invalid_format", "size"),
+        ({"prompt": "a cat", "colour": "red"}, "unknown_field", "colour"),
+        ({"prompt": "a cat", "reference_image_urls": ["file_01ARZ3NDEKTSV4RRFFQ69G5FAV"] * 7}, "invalid_length",
+         "reference_image_urls"),
+    ],
+)
+def test_image_fields_are_checked_against_the_contract(client, body, code, param):  # B-IMG-3, B-ERR-3
+    response = client.post("/v1/images", json=body, headers=auth())
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["param"] == param
+    if code is not None:
+        assert error["code"] == code
+    assert param in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "param"),
+    [
+        ({"messages": [{"role": "user", "content": "hi"}]}, "missing_field", "model"),
+        ({"model": "aurous-grow-2.0-pro", "messages": []}, "invalid_length", "messages"),
+        ({"model": "m" * 129, "messages": [{"role": "user", "content": "hi"}]}, "invalid_length", "model"),
+        ({"model": "aurous-grow-2.0-pro", "messages": [{"role": "user", "content": "hi"}], "temperature": 2.5},
+         "value_out_of_range", "temperature"),
+        ({"model": "aurous-grow-2.0-pro", "messages": [{"role": "user", "content": "hi"}], "top_p": -0.1},
+         "value_out_of_range", "top_p"),
+        ({"model": "aurous-grow-2.0-pro", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 0},
+         "value_out_of_range", "max_tokens"),
+        ({"model": "aurous-grow-2.0-pro", "messages": [{"role": "user", "content": "hi"}], "top_logprobs": 21},
+         "value_out_of_range", "top_logprobs"),
+        ({"model": "aurous-grow-2.0-pro", "messages": [{"role": "user", "content": "hi"}],
+          "reasoning_effort": "extreme"}, "invalid_format", "reasoning_effort"),
+        ({"model": "aurous-grow-2.0-pro", "messages": [{"role": "wizard", "content": "hi"}]}, "invalid_format",
+         "messages[0].role"),
+    ],
+)
+def test_chat_fields_are_checked_against_the_contract(client, body, code, param):  # B-CHAT-4, B-ERR-3
+    response = client.post("/v1/chat/completions", json=body, headers=auth())
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert (error["code"], error["param"]) == (code, param)
+
+
+def test_bodies_over_the_limit_get_413_declared_or_streamed():
+    with CheckedClient(create_app(MockConfig(max_body_bytes=2048))) as small:
+        body = json.dumps({"prompt": "x" * 4000}).encode()
+        declared = small.post("/v1/images", content=body, headers=auth(**{"Content-Type": "application/json"}))
+        assert declared.status_code == 413
+        assert declared.json()["error"]["code"] == "request_too_large"
+
+        def chunks():
+            yield body[:1500]
+            yield body[1500:]
+
+        streamed = small.post("/v1/images", content=chunks(), headers=auth(**{"Content-Type": "application/json"}))
+        assert streamed.status_code == 413
+
+
+def test_nan_and_infinity_are_not_json(client):  # B-ERR-3
+    response = client.post("/v1/images", content=b'{"prompt": "a", "guidance_scale": NaN}',
+                           headers=auth(**{"Content-Type": "application/json"}))
+    assert response.json()["error"]["code"] == "invalid_json"
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=15), inner, max_size=5),
+    max_leaves=25,
+)
+_image_like = st.fixed_dictionaries(
+    {}, optional={"prompt": _json, "count": _json, "size": _json, "width": _json, "steps": _json,
+                  "reference_image_urls": _json, "lora_id": _json, "webhook_url": _json},
+)
+
+
+@given(body=st.one_of(_json, _image_like), path=st.sampled_from(["/v1/images", "/v1/chat/completions",
+                                                                 "/v1/embeddings", "/v1/webhook_endpoints"]))
+def test_random_bodies_never_crash_the_pipeline(body, path):  # fuzz: never a 500
+    with CheckedClient(APP) as client:
+        response = client.post(path, json=body, headers=auth())
+    assert response.status_code in (400, 501), response.text
+    code = response.json()["error"]["code"]
+    assert code in APP.state.mock.errors
+
+
+APP = create_app()
