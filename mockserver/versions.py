@@ -20,7 +20,7 @@ class Versions:
         self._checked: dict[str, str | ApiError] = {}
 
     def parse_pin(self, value: str) -> str:
-        """The version a pin applies, or an ApiError for a malformed or impossible date."""
+        """The pin a request header names, or an ApiError: malformed, impossible or future dates."""
         known = self._checked.get(value)
         if known is None:
             known = self._check(value)
@@ -38,8 +38,11 @@ class Versions:
         except ValueError:
             return ApiError("invalid_api_version", f"Aurous-Version {value} is not a calendar date.",
                             param="Aurous-Version")
-        # A pin after the newest published version gets the newest contract, and says so.
-        return min(value, self.newest)
+        if value > self.newest:
+            return ApiError("unknown_api_version",
+                            f"Aurous-Version {value} is after the newest published version {self.newest}.",
+                            param="Aurous-Version")
+        return value
 
     def gate(self, name: str, pin: str) -> bool:
         """Whether a request pinned to `pin` gets the dated change `name`."""

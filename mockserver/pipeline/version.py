@@ -25,7 +25,7 @@ def version_for_response(call: Call) -> str:
     versions = call.mock.versions
     pinned = call.request.headers.get("aurous-version")
     if pinned is not None and versions.is_valid(pinned.strip()):
-        return versions.parse_pin(pinned.strip())
+        return pinned.strip()
     if call.team is not None:
         return call.team["default_api_version"]
     return versions.system_default

@@ -41,7 +41,7 @@ def test_created_teams_are_isolated_and_carry_their_settings(client, new_team):
         ({"rpm_limit": "many"}, "invalid_type"),
         ({"balance": -1}, "value_out_of_range"),
         ({"default_api_version": "2026-5-1"}, "invalid_format"),
-        ({"default_api_version": "2099-01-01"}, "invalid_format"),
+        ({"default_api_version": "2099-01-01"}, "unknown_api_version"),
         ({"colour": "red"}, "unknown_field"),
         ({"scenarios": ["no-such-scenario"]}, "invalid_format"),
         ([], "invalid_type"),

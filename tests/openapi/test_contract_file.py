@@ -94,6 +94,19 @@ def test_every_schema_example_validates(trail, example):
     assert not errors, errors[0].message
 
 
-def test_component_schemas_are_valid_json_schema():
-    for name, schema in DOC["components"]["schemas"].items():
-        Draft202012Validator.check_schema(schema), name
+@pytest.mark.parametrize("name", sorted(DOC["components"]["schemas"]))
+def test_component_schemas_are_valid_json_schema(name):
+    Draft202012Validator.check_schema(DOC["components"]["schemas"][name])
+
+
+def test_the_version_pattern_ends_at_the_newest_published_version():  # B-VER-1
+    from datetime import date, timedelta
+
+    from mockserver.fixtures import load_fixtures as _load
+
+    newest = max(v["date"] for v in _load(data_dir("fixtures")).versions["published"])
+    validator = CHECKER._validator("/components/parameters/AurousVersion/schema")
+    after = (date.fromisoformat(newest) + timedelta(days=1)).isoformat()
+    assert validator.is_valid(newest) and validator.is_valid("2026-05-15") and validator.is_valid("1999-12-31")
+    assert not validator.is_valid(after)
+    assert not validator.is_valid("2026-02-30")
