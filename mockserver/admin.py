@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from . import journal
 from .clock import from_unix, isoformat
 from .errors import ApiError
 from .pipeline.runner import error_response
@@ -147,7 +148,7 @@ async def advance_clock(request: Request, mock: MockState) -> Response:
 
 
 async def list_requests(request: Request, mock: MockState) -> Response:
-    entries = mock.store.read("journal")
+    entries = journal.entries(mock.store)
     team_id = request.query_params.get("team_id")
     if team_id:
         entries = [e for e in entries if e["team_id"] == team_id]

@@ -1,11 +1,16 @@
-"""The request journal (`GET /__mock/requests`): what each request was and how it was answered."""
+"""The request journal (`GET /__mock/requests`): what each request was and how it was answered.
+
+Entries are stored raw (timestamps as floats, headers as the ASGI list) and shaped when read, so
+recording stays cheap on the hot path.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .clock import isoformat
+from .clock import from_unix, isoformat
 from .pipeline.call import Call
+from .store import Store
 
 REDACTED_HEADERS = {"x-api-key", "authorization"}
 
@@ -20,25 +25,37 @@ def redact_key(value: str) -> str:
 
 
 def record(call: Call, status: int) -> None:
-    mock = call.mock
-    request = call.request
-    headers = {
-        name: (redact_key(value) if name in REDACTED_HEADERS else value)
-        for name, value in request.headers.items()
-    }
+    scope = call.request.scope
     entry: dict[str, Any] = {
         "request_id": call.request_id,
-        "at": isoformat(mock.clock.now()),
-        "method": request.method,
-        "path": request.url.path,
-        "query": request.url.query,
+        "_at": call.started,
+        "_done": call.mock.clock.time(),
+        "method": scope["method"],
+        "path": scope["path"],
+        "_query": scope["query_string"],
         "operation": call.operation.operation_id if call.operation else None,
         "team_id": call.team["id"] if call.team else None,
         "version": call.version,
         "status": status,
-        "headers": headers,
-        "duration_ms": round((mock.clock.time() - call.started) * 1000, 3),
+        "_headers": scope["headers"],
     }
     if call.notes:
         entry.update(call.notes)
-    mock.store.append("journal", entry)
+    call.mock.store.append("journal", entry)
+
+
+def entries(store: Store) -> list[dict[str, Any]]:
+    """The journal as the admin API shows it, newest last."""
+    shaped = []
+    for raw in store.read("journal"):
+        entry = {k: v for k, v in raw.items() if not k.startswith("_")}
+        entry["at"] = isoformat(from_unix(raw["_at"]))
+        entry["duration_ms"] = round((raw["_done"] - raw["_at"]) * 1000, 3)
+        entry["query"] = raw["_query"].decode("latin-1")
+        entry["headers"] = {
+            name.decode("latin-1"): (redact_key(v) if name.decode("latin-1") in REDACTED_HEADERS else v)
+            for name, value in raw["_headers"]
+            for v in (value.decode("latin-1"),)
+        }
+        shaped.append(entry)
+    return shaped
