@@ -7,6 +7,7 @@ has an admin token, `Authorization: Bearer <token>`.
 from __future__ import annotations
 
 import hmac
+from functools import cache
 from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -56,6 +57,7 @@ KEY_BODY = Draft202012Validator({
 })
 
 
+@cache
 def _package_version() -> str:
     try:
         return version("aurous-mock")

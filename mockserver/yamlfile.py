@@ -59,14 +59,17 @@ def load_located(path: Path) -> LocatedYaml:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(f"{path}:1: cannot read the file: {exc}") from exc
+    loader = _Loader(text)
     try:
-        root = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise FixtureError(f"{path}:{line}: not valid YAML: {problem}") from exc
+    finally:
+        loader.dispose()
     return LocatedYaml(path, data, root)
 
 

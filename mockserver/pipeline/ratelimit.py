@@ -25,17 +25,17 @@ async def limit_requests(call: Call, call_next: Next) -> Response:
     limit = int(call.team["rpm_limit"])
     store = call.mock.store
     key = f"{call.team['id']}:{window_start}"
-    used = store.incr("rpm", key, 0, reset_at, now)
+    used = int(store.incr("rpm", key, 1, reset_at, now))
     headers = call.response_headers
     headers["X-RateLimit-Limit"] = str(limit)
     headers["X-RateLimit-Reset"] = str(int(reset_at))
-    if used >= limit:
+    if used > limit:
+        store.incr("rpm", key, -1, reset_at, now)  # a refused request does not spend
         headers["X-RateLimit-Remaining"] = "0"
         wait = max(1.0, reset_at - now)
         raise ApiError(
             "rate_limit_exceeded",
             headers={"Retry-After": str(math.ceil(wait)), "retry-after-ms": str(math.ceil(wait * 1000))},
         )
-    used = store.incr("rpm", key, 1, reset_at, now)
-    headers["X-RateLimit-Remaining"] = str(max(0, limit - int(used)))
+    headers["X-RateLimit-Remaining"] = str(limit - used)
     return await call_next(call)

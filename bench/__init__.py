@@ -1,0 +1,1 @@
+"""Load and start-up benchmark of aurous-mock (run `python bench/run.py` from the repository root)."""
