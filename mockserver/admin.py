@@ -7,8 +7,8 @@ has an admin token, `Authorization: Bearer <token>`.
 from __future__ import annotations
 
 import hmac
-from functools import cache
 from collections.abc import Awaitable, Callable
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
