@@ -58,9 +58,9 @@ class Ledger:
         signed = SIGNS[kind] * line["amount"]
         self._store.put("balances", team_id, credits((self._store.get("balances", team_id) or 0.0) + signed))
         if kind == "hold":
-            self._store.put("holds", hold_id or line["id"], {"team_id": team_id, "amount": line["amount"]})
+            self._store.put(f"holds:{team_id}", hold_id or line["id"], line["amount"])
         elif kind in ("charge", "release") and hold_id is not None:
-            self._store.delete("holds", hold_id)
+            self._store.delete(f"holds:{team_id}", hold_id)
         return line
 
     def lines(self, team_id: str) -> list[dict[str, Any]]:
@@ -71,7 +71,7 @@ class Ledger:
         return self._store.get("balances", team_id) or 0.0
 
     def held(self, team_id: str) -> float:
-        return credits(math.fsum(h["amount"] for h in self._store.values("holds") if h["team_id"] == team_id))
+        return credits(math.fsum(self._store.values(f"holds:{team_id}")))
 
 
 def public(line: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import ApiError
 
-_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class Versions:
@@ -17,32 +17,31 @@ class Versions:
         self.published: list[str] = sorted(entry["date"] for entry in table["published"])
         self.newest: str = self.published[-1]
         self._gates: dict[str, str] = {name: gate["since"] for name, gate in table["gates"].items()}
-        self._checked: dict[str, str | ApiError] = {}
+        self._checked: dict[str, str | tuple[str, str | None]] = {}
 
     def parse_pin(self, value: str) -> str:
         """The pin a request header names, or an ApiError: malformed, impossible or future dates."""
-        known = self._checked.get(value)
-        if known is None:
-            known = self._check(value)
+        verdict = self._checked.get(value)
+        if verdict is None:
+            verdict = self._check(value)
             if len(self._checked) < 4096:
-                self._checked[value] = known
-        if isinstance(known, ApiError):
-            raise known
-        return known
+                self._checked[value] = verdict
+        if verdict == "ok":
+            return value
+        # A fresh exception each time: re-raising one cached instance would keep growing its traceback.
+        raise ApiError(verdict[0], verdict[1], param="Aurous-Version")
 
-    def _check(self, value: str) -> str | ApiError:
+    def _check(self, value: str) -> str | tuple[str, str | None]:
         if not _PATTERN.match(value):
-            return ApiError("invalid_api_version", param="Aurous-Version")
+            return ("invalid_api_version", None)
         try:
             date.fromisoformat(value)
         except ValueError:
-            return ApiError("invalid_api_version", f"Aurous-Version {value} is not a calendar date.",
-                            param="Aurous-Version")
+            return ("invalid_api_version", f"Aurous-Version {value} is not a calendar date.")
         if value > self.newest:
-            return ApiError("unknown_api_version",
-                            f"Aurous-Version {value} is after the newest published version {self.newest}.",
-                            param="Aurous-Version")
-        return value
+            return ("unknown_api_version",
+                    f"Aurous-Version {value} is after the newest published version {self.newest}.")
+        return "ok"
 
     def gate(self, name: str, pin: str) -> bool:
         """Whether a request pinned to `pin` gets the dated change `name`."""
