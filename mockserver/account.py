@@ -7,10 +7,10 @@ from typing import Any
 
 from starlette.responses import Response
 
+from .call import Call
 from .clock import from_unix, isoformat, parse_rfc3339
 from .errors import ApiError
 from .ledger import credits, public
-from .pipeline.call import Call
 from .registry import operation
 from .responses import json_response
 

@@ -7,13 +7,13 @@ has an admin token, `Authorization: Bearer <token>`.
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Awaitable, Callable
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -22,12 +22,15 @@ from . import journal
 from .clock import from_unix, isoformat
 from .errors import ApiError
 from .pipeline.runner import error_response
-from .pipeline.validate import parse_json, to_api_error
 from .responses import json_response
 from .state import MockState
+from .validation import first_error, parse_json, read_limited
 
 AdminEndpoint = Callable[[Request, MockState], Awaitable[Response]]
 MAX_ADVANCE_SECONDS = 400 * 24 * 3600
+MAX_ADMIN_BODY_BYTES = 64 * 1024
+LATEST_CLOCK = 253402214400.0  # 9999-12-31T00:00:00Z: the clock never moves past what ISO 8601 can write
+log = logging.getLogger("aurous_mock")
 
 _DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 TEAM_BODY = Draft202012Validator({
@@ -66,13 +69,13 @@ def _package_version() -> str:
 
 
 async def _body(request: Request, validator: Draft202012Validator, *, optional: bool = False) -> dict[str, Any]:
-    raw = await request.body()
+    raw = await read_limited(request, MAX_ADMIN_BODY_BYTES)
     if not raw.strip() and optional:
         return {}
     body = parse_json(raw)
-    error = best_match(validator.iter_errors(body))
+    error = first_error(validator.iter_errors(body), "")
     if error is not None:
-        raise to_api_error(error, "")
+        raise error
     return body
 
 
@@ -96,11 +99,14 @@ async def create_team(request: Request, mock: MockState) -> Response:
     body = await _body(request, TEAM_BODY, optional=True)
     pin = body.get("default_api_version")
     if pin is not None:
-        mock.versions.parse_pin(pin)
+        mock.versions.parse_pin(pin, param="default_api_version")
     if body.get("scenarios"):
         unknown = ", ".join(body["scenarios"])
         raise ApiError("invalid_format", f"Unknown scenario(s): {unknown}. The scenario store is empty.",
                        param="scenarios")
+    for limit in ("rpm_limit", "tpm_limit"):
+        if limit in body:
+            body[limit] = int(body[limit])  # JSON Schema counts 5.0 as an integer; the API shows 5
     team = mock.accounts.create_team(**body)
     key = mock.accounts.keys_of(team["id"])[0]
     balance = mock.ledger.balance(team["id"])
@@ -145,7 +151,10 @@ async def get_clock(request: Request, mock: MockState) -> Response:
 
 async def advance_clock(request: Request, mock: MockState) -> Response:
     body = await _body(request, ADVANCE_BODY)
-    mock.clock.advance(float(body["seconds"]))
+    seconds = float(body["seconds"])
+    if mock.clock.time() + seconds > LATEST_CLOCK:
+        raise ApiError("value_out_of_range", "seconds would move the clock past the year 9999.", param="seconds")
+    mock.clock.advance(seconds)
     return json_response(_clock_body(mock))
 
 
@@ -173,6 +182,9 @@ def _admin(endpoint: AdminEndpoint, mock: MockState) -> Callable[[Request], Awai
             response = await endpoint(request, mock)
         except ApiError as error:
             response = error_response(mock, error)
+        except Exception:  # a bug: the envelope, never a traceback
+            log.exception("unhandled error in %s %s", request.method, request.url.path)
+            response = error_response(mock, ApiError("internal_error"))
         return admin_response(mock, response)
 
     return run

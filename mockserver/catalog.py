@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from .call import Call
 from .errors import ApiError
-from .pipeline.call import Call
 from .registry import operation
 from .responses import json_bytes, json_response
 

@@ -6,6 +6,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+# Codes the server itself raises; a fixtures folder whose catalog lacks one is refused at start-up.
+# (tests/mockserver/test_errors.py keeps this list in step with the code.)
+SERVER_CODES = frozenset({
+    "admin_unauthorized", "internal_error", "invalid_api_key", "invalid_api_version", "invalid_format",
+    "invalid_json", "invalid_type", "method_not_allowed", "missing_field", "model_not_found", "not_implemented",
+    "parameter_invalid_combination", "rate_limit_exceeded", "request_too_large", "resource_not_found",
+    "route_not_found", "unknown_api_version", "unsupported_content_type", "value_out_of_range",
+})
+
 
 class ApiError(Exception):
     """An error the API serves (a catalog code), as opposed to a bug or a bad fixture."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from .errors import SERVER_CODES
 from .paths import schema_path
+from .validation import KEYWORD_CODES
+from .versions import KNOWN_GATES
 from .yamlfile import FixtureError, LocatedYaml, load_fast, load_located
 
 FILES = {
@@ -78,9 +82,28 @@ def _unique(doc: LocatedYaml, items: list[dict[str, Any]], list_name: str, field
         seen.add(value)
 
 
+def _calendar_date(doc: LocatedYaml, where: list[str | int], value: str) -> None:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise doc.error(where, f"{value} is not a calendar date") from None
+
+
 def _check_cross_references(docs: dict[str, LocatedYaml]) -> None:
-    """What a schema cannot say: unique ids and keys, versions that exist."""
+    """What a schema cannot say: codes and gates the server needs, unique ids and keys, real dates."""
+    errors = docs["errors"]
+    missing_codes = sorted((SERVER_CODES | set(KEYWORD_CODES.values())) - set(errors.data))
+    if missing_codes:
+        raise errors.error([], f"the catalog lacks codes the server raises: {', '.join(missing_codes)}")
     versions = docs["versions"]
+    missing_gates = sorted(KNOWN_GATES - set(versions.data["gates"]))
+    if missing_gates:
+        raise versions.error(["gates"], f"missing gates the server consults: {', '.join(missing_gates)}")
+    for index, entry in enumerate(versions.data["published"]):
+        _calendar_date(versions, ["published", index, "date"], entry["date"])
+    for name, gate in versions.data["gates"].items():
+        _calendar_date(versions, ["gates", name, "since"], gate["since"])
+    _calendar_date(versions, ["system_default"], versions.data["system_default"])
     newest = max(entry["date"] for entry in versions.data["published"])
     if versions.data["system_default"] > newest:
         raise versions.error(["system_default"], f"after the newest published version {newest}")
@@ -89,12 +112,16 @@ def _check_cross_references(docs: dict[str, LocatedYaml]) -> None:
     keys_seen: set[str] = set()
     for t_index, team in enumerate(teams.data["teams"]):
         pin = team.get("default_api_version")
+        if pin is not None:
+            _calendar_date(teams, ["teams", t_index, "default_api_version"], pin)
         if pin is not None and pin > newest:
             raise teams.error(["teams", t_index, "default_api_version"], f"after the newest version {newest}")
         for k_index, key in enumerate(team["keys"]):
             if key["key"] in keys_seen:
                 raise teams.error(["teams", t_index, "keys", k_index, "key"], "this key belongs to another team too")
             keys_seen.add(key["key"])
+    if not any(key.get("status", "active") == "active" for key in teams.data["teams"][0]["keys"]):
+        raise teams.error(["teams", 0, "keys"], "the first team needs an active key (aurous-mock serve prints it)")
     models = docs["models"]
     _unique(models, models.data["models"], "models", "id")
     live = {model["id"] for model in models.data["models"]}

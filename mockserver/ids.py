@@ -26,7 +26,10 @@ class IdFactory:
         self.reset()
 
     def reset(self) -> None:
+        # Two streams from one seed: how many ids fall in one millisecond must not change the keys,
+        # secrets and content drawn after them.
         self.rng = random.Random(self._seed)
+        self.secrets = random.Random(f"secrets:{self._seed}")
         self._last_ms = -1
         self._last_random = 0
 
@@ -46,5 +49,5 @@ class IdFactory:
         return f"{prefix}_{self.ulid()}"
 
     def hex(self, length: int) -> str:
-        """Lowercase hex from the seeded RNG (API keys, secrets, output tokens)."""
-        return f"{self.rng.getrandbits(length * 4):0{length}x}"
+        """Lowercase hex from the seeded secrets stream (API keys, secrets, output tokens)."""
+        return f"{self.secrets.getrandbits(length * 4):0{length}x}"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .call import Call
 from .clock import from_unix, isoformat
-from .pipeline.call import Call
 from .store import Store
 
 REDACTED_HEADERS = {"x-api-key", "authorization"}

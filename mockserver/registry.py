@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .pipeline.call import Handler
+from .call import Handler
 
 HANDLERS: dict[str, Handler] = {}
 

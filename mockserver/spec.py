@@ -67,6 +67,7 @@ class Contract:
         self._templated: list[PathEntry] = []
         for template, item in document.get("paths", {}).items():
             self._add_path(template, item)
+        self.error_codes = frozenset(_codes(document))
 
     @classmethod
     def load(cls, path: Path) -> Contract:
@@ -175,6 +176,18 @@ class Contract:
                 headers={"Allow": allowed},
             )
         return operation, params
+
+
+def _codes(node: Any) -> list[str]:
+    """Every `x-error-code` in the document."""
+    if isinstance(node, dict):
+        found = [node["x-error-code"]] if isinstance(node.get("x-error-code"), str) else []
+        for value in node.values():
+            found.extend(_codes(value))
+        return found
+    if isinstance(node, list):
+        return [code for value in node for code in _codes(value)]
+    return []
 
 
 def _escape(token: str) -> str:

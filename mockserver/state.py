@@ -13,6 +13,7 @@ from .ledger import Ledger
 from .spec import Contract
 from .store import MemoryStore, Store
 from .versions import Versions
+from .yamlfile import FixtureError
 
 
 class MockState:
@@ -20,6 +21,7 @@ class MockState:
         self.config = config
         self.fixtures: Fixtures = load_fixtures(config.fixtures_dir)
         self.contract = Contract.load(config.spec_path)
+        self._check_contract_codes()
         self.errors = ErrorCatalog(self.fixtures.errors)
         self.versions = Versions(self.fixtures.versions)
         self.catalog = Catalog(self.fixtures)
@@ -29,6 +31,14 @@ class MockState:
         self.ledger = Ledger(self.store, self.clock, self.ids)
         self.accounts = Accounts(self.store, self.clock, self.ids, self.ledger, self.versions.newest)
         self._seed_teams()
+
+    def _check_contract_codes(self) -> None:
+        """Every `x-error-code` the contract names must be in the catalog, or a refusal would be a 500."""
+        missing = sorted(self.contract.error_codes - set(self.fixtures.errors))
+        if missing:
+            where = self.fixtures.directory / "errors.yaml"
+            raise FixtureError(f"{where}:1: (top level): the catalog lacks codes the contract names: "
+                               f"{', '.join(missing)}")
 
     def _seed_teams(self) -> None:
         for team in self.fixtures.teams:
@@ -44,5 +54,6 @@ class MockState:
 
     @property
     def default_key(self) -> str:
-        """The first key of the first fixture team: what `aurous-mock serve` prints."""
-        return self.fixtures.teams[0]["keys"][0]["key"]
+        """The first active key of the first fixture team: what `aurous-mock serve` prints."""
+        keys = self.fixtures.teams[0]["keys"]
+        return next(k["key"] for k in keys if k.get("status", "active") == "active")

@@ -8,6 +8,10 @@ from typing import Any
 
 from .errors import ApiError
 
+# The dated gates the server consults; versions.yaml must define each one.
+KNOWN_GATES = frozenset({
+    "image_size_presets_v2", "image_custom_dimensions_v2", "models_pricing_shape", "pricing_endpoint_removed",
+})
 _PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -19,7 +23,7 @@ class Versions:
         self._gates: dict[str, str] = {name: gate["since"] for name, gate in table["gates"].items()}
         self._checked: dict[str, str | tuple[str, str | None]] = {}
 
-    def parse_pin(self, value: str) -> str:
+    def parse_pin(self, value: str, param: str = "Aurous-Version") -> str:
         """The pin a request header names, or an ApiError: malformed, impossible or future dates."""
         verdict = self._checked.get(value)
         if verdict is None:
@@ -29,7 +33,8 @@ class Versions:
         if verdict == "ok":
             return value
         # A fresh exception each time: re-raising one cached instance would keep growing its traceback.
-        raise ApiError(verdict[0], verdict[1], param="Aurous-Version")
+        code, message = verdict
+        raise ApiError(code, message.replace("Aurous-Version", param) if message else None, param=param)
 
     def _check(self, value: str) -> str | tuple[str, str | None]:
         if not _PATTERN.match(value):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from ..call import Call, Next
 from ..errors import ApiError
-from .call import Call, Next
 
 
 def presented_key(call: Call) -> str | None:
@@ -22,11 +22,12 @@ def presented_key(call: Call) -> str | None:
 
 
 async def authenticate(call: Call, call_next: Next) -> Response:
-    assert call.operation is not None
-    if call.operation.anonymous:
+    if call.operation is not None and call.operation.anonymous:
         return await call_next(call)
     key = presented_key(call)
     team = call.mock.accounts.authenticate(key)
+    if team is None and call.route_error is not None:
+        raise call.route_error  # an unknown route is a 404 with or without a key
     if team is None:
         reason = "No API key was sent." if not key else "The API key is malformed, unknown, revoked or expired."
         raise ApiError("invalid_api_key", f"Invalid API key. {reason} Send it in X-Api-Key or as "

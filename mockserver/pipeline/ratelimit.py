@@ -10,8 +10,8 @@ import math
 
 from starlette.responses import Response
 
+from ..call import Call, Next
 from ..errors import ApiError
-from .call import Call, Next
 
 WINDOW_SECONDS = 60
 

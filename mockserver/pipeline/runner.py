@@ -10,11 +10,11 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from .. import journal
+from ..call import Call, Stage, compose
 from ..errors import ApiError
 from ..registry import HANDLERS
 from ..state import MockState
 from .auth import authenticate
-from .call import Call, Stage, compose
 from .ratelimit import limit_requests
 from .validate import validate_request
 from .version import resolve_version, version_for_response
@@ -22,6 +22,8 @@ from .version import resolve_version, version_for_response
 log = logging.getLogger("aurous_mock")
 
 # The order is the contract: later issues add idempotency and scenario stages after validation.
+# An unknown route or method is raised by validate_request, after the team is known, so the 404 or
+# 405 of a known team carries its rate-limit headers and version.
 DEFAULT_STAGES: list[Stage] = [authenticate, limit_requests, resolve_version, validate_request]
 
 
@@ -33,10 +35,17 @@ class ApiApp:
         self._chain = compose(stages if stages is not None else DEFAULT_STAGES, self._dispatch)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":  # the API has no websockets: refuse the upgrade
+                await send({"type": "websocket.close", "code": 1008})
+            return
         mock = self.mock
         call = Call(mock, Request(scope, receive), mock.ids.new("req"), mock.clock.time())
         try:
-            call.operation, call.path_params = mock.contract.match(scope["method"], scope["path"])
+            try:
+                call.operation, call.path_params = mock.contract.match(scope["method"], scope["path"])
+            except ApiError as error:
+                call.route_error = error
             response = await self._chain(call)
         except ApiError as error:
             response = error_response(mock, error)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from .call import Call, Next
+from ..call import Call, Next
 
 
 async def resolve_version(call: Call, call_next: Next) -> Response:

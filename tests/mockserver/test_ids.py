@@ -35,3 +35,13 @@ def test_same_seed_same_ids():
         other = IdFactory(Clock(), seed=8).new("req")
     assert first == again
     assert other != first[0]
+
+
+def test_keys_do_not_depend_on_how_many_ids_came_before():  # --seed: same seed, same keys
+    with freeze_time("2026-07-01T00:00:00Z") as frozen:
+        quiet = IdFactory(Clock(), seed=3)
+        busy = IdFactory(Clock(), seed=3)
+        for _ in range(5):
+            busy.new("req")
+            frozen.tick(0.002)
+        assert quiet.hex(64) == busy.hex(64)

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .errors import ApiError
+
 if TYPE_CHECKING:
-    from ..spec import Operation
-    from ..state import MockState
+    from .spec import Operation
+    from .state import MockState
 
 
 @dataclass(slots=True)
@@ -21,6 +23,7 @@ class Call:
     request_id: str
     started: float
     operation: Operation | None = None
+    route_error: ApiError | None = None  # an unknown route or method, raised once the team is known
     path_params: dict[str, str] = field(default_factory=dict)
     query: dict[str, Any] = field(default_factory=dict)
     team: dict[str, Any] | None = None

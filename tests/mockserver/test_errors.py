@@ -1,0 +1,74 @@
+"""The error catalog holds every code the server raises, and a catalog that lacks one is refused."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import DEFAULT_KEY
+
+from mockserver import create_app
+from mockserver.errors import SERVER_CODES
+from mockserver.paths import data_dir
+from mockserver.yamlfile import FixtureError
+
+SOURCE = Path(__file__).resolve().parents[2] / "mockserver"
+
+
+def test_server_codes_list_every_code_the_code_raises():
+    raised = set()
+    for path in SOURCE.rglob("*.py"):
+        raised |= set(re.findall(r'ApiError\(\s*"([a-z_]+)"', path.read_text()))
+    assert raised <= SERVER_CODES, raised - SERVER_CODES
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / "fixtures"
+    shutil.copytree(data_dir("fixtures"), target)
+    return target
+
+
+def test_a_catalog_without_a_code_the_server_raises_is_refused(tmp_path):
+    fixtures = _copy(tmp_path)
+    errors = fixtures / "errors.yaml"
+    errors.write_text(errors.read_text().replace("invalid_api_key:", "invalid_api_key_renamed:"))
+    with pytest.raises(FixtureError, match=r"errors\.yaml:\d+: .*lacks codes the server raises: invalid_api_key"):
+        create_app(fixtures=fixtures)
+
+
+def test_a_catalog_without_a_code_the_contract_names_is_refused(tmp_path):
+    fixtures = _copy(tmp_path)
+    errors = fixtures / "errors.yaml"
+    errors.write_text(errors.read_text().replace("invalid_output_token:", "invalid_output_token_renamed:"))
+    with pytest.raises(FixtureError, match="lacks codes the contract names: invalid_output_token"):
+        create_app(fixtures=fixtures)
+
+
+def test_versions_without_a_gate_the_server_consults_are_refused(tmp_path):
+    fixtures = _copy(tmp_path)
+    versions = fixtures / "versions.yaml"
+    versions.write_text(versions.read_text().replace("  models_pricing_shape:", "  models_pricing_shape_old:"))
+    with pytest.raises(FixtureError, match=r"versions\.yaml:\d+: gates: missing gates .*models_pricing_shape"):
+        create_app(fixtures=fixtures)
+
+
+def test_a_team_pinned_to_an_impossible_date_is_refused(tmp_path):
+    fixtures = _copy(tmp_path)
+    teams = fixtures / "teams.yaml"
+    text = teams.read_text().replace('default_api_version: "2026-05-15"', 'default_api_version: "2026-02-30"')
+    teams.write_text(text)
+    with pytest.raises(FixtureError, match=r"teams\[1\]\.default_api_version: 2026-02-30 is not a calendar date"):
+        create_app(fixtures=fixtures)
+
+
+def test_a_first_team_without_an_active_key_is_refused(tmp_path):
+    fixtures = _copy(tmp_path)
+    teams = fixtures / "teams.yaml"
+    text = teams.read_text()
+    for key in (DEFAULT_KEY, "og_legacy_default_team_key"):
+        text = text.replace(f"      - key: {key}\n", f"      - key: {key}\n        status: revoked\n")
+    teams.write_text(text)
+    with pytest.raises(FixtureError, match=r"teams\[0\]\.keys: the first team needs an active key"):
+        create_app(fixtures=fixtures)
