@@ -10,7 +10,7 @@ from starlette.responses import Response
 from .call import Call
 from .clock import from_unix, isoformat, parse_rfc3339
 from .errors import ApiError
-from .ledger import credits, public
+from .ledger import credits, open_holds, public
 from .registry import operation
 from .responses import json_response
 
@@ -54,15 +54,11 @@ async def get_usage(call: Call) -> Response:
     hi = call.mock.clock.time() if hi is None else hi
     lo = _moment(call.query.get("start"), "start")
     lo = hi - DEFAULT_USAGE_PERIOD if lo is None else lo
-    if lo >= hi:
-        raise ApiError("parameter_invalid_combination", "start must be before end.", param="start")
     lines = [line for line in call.mock.ledger.lines(call.team_id) if lo <= line["_at"] < hi]
     by_kind = dict.fromkeys(USAGE_KINDS, 0.0)
     for line in lines:
         if line["type"] == "charge" and line["_usage_kind"] in by_kind:
             by_kind[line["_usage_kind"]] += line["amount"]
-    open_holds = {h for h in (line["hold_id"] for line in lines if line["type"] == "hold") if h}
-    closed = {line["hold_id"] for line in lines if line["type"] in ("charge", "release")}
     return json_response({
         "object": "usage",
         "team_id": call.team_id,
@@ -70,9 +66,7 @@ async def get_usage(call: Call) -> Response:
         "end": isoformat(from_unix(hi)),
         "credits_charged": _total(lines, "charge"),
         "credits_refunded": _total(lines, "refund"),
-        "credits_held": credits(math.fsum(
-            line["amount"] for line in lines if line["type"] == "hold" and line["hold_id"] in open_holds - closed
-        )),
+        "credits_held": open_holds(lines),
         "by_kind": {kind: credits(value) for kind, value in by_kind.items()},
         "events": len(lines),
     })
@@ -99,6 +93,6 @@ async def list_usage_events(call: Call) -> Response:
             raise ApiError("resource_not_found", f"starting_after {cursor} names no usage event in this listing.",
                            param="starting_after")
         lines = lines[position + 1:]
-    limit = call.query.get("limit", 20)
+    limit = call.query["limit"]  # the contract's default fills it in
     page = lines[:limit]
     return json_response({"object": "list", "data": [public(line) for line in page], "has_more": len(lines) > limit})

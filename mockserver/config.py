@@ -14,5 +14,5 @@ class MockConfig:
     spec_path: Path = spec_path()
     seed: int = 0
     admin_token: str | None = None
-    max_body_bytes: int = 16 * 1024 * 1024
+    max_body_bytes: int = 24 * 1024 * 1024  # above the 20 MB file upload cap
     journal_limit: int = 10_000

@@ -41,7 +41,7 @@ def record(call: Call, status: int) -> None:
     }
     if call.notes:
         entry.update(call.notes)
-    call.mock.store.append("journal", entry)
+    call.mock.store.append("journal", entry, bounded=True)
 
 
 def entries(store: Store) -> list[dict[str, Any]]:

@@ -54,24 +54,27 @@ class Ledger:
             "_at": self._clock.time(),
             "_usage_kind": usage_kind,
         }
-        self._store.put(f"ledger:{team_id}", line["id"], line)
-        signed = SIGNS[kind] * line["amount"]
-        self._store.put("balances", team_id, credits((self._store.get("balances", team_id) or 0.0) + signed))
-        if kind == "hold":
-            self._store.put(f"holds:{team_id}", hold_id or line["id"], line["amount"])
-        elif kind in ("charge", "release") and hold_id is not None:
-            self._store.delete(f"holds:{team_id}", hold_id)
+        self._store.append(f"ledger:{team_id}", line)
         return line
 
     def lines(self, team_id: str) -> list[dict[str, Any]]:
         """Oldest first."""
-        return list(self._store.values(f"ledger:{team_id}"))
+        return self._store.read(f"ledger:{team_id}")
 
     def balance(self, team_id: str) -> float:
-        return self._store.get("balances", team_id) or 0.0
+        """The signed sum of the lines: derived, never stored, so it cannot drift from them."""
+        return credits(math.fsum(SIGNS[line["type"]] * line["amount"] for line in self.lines(team_id)))
 
     def held(self, team_id: str) -> float:
-        return credits(math.fsum(self._store.values(f"holds:{team_id}")))
+        """Holds not yet turned into a charge or released."""
+        return open_holds(self.lines(team_id))
+
+
+def open_holds(lines: list[dict[str, Any]]) -> float:
+    closed = {line["hold_id"] for line in lines if line["type"] in ("charge", "release")}
+    return credits(math.fsum(
+        line["amount"] for line in lines if line["type"] == "hold" and (line["hold_id"] or line["id"]) not in closed
+    ))
 
 
 def public(line: dict[str, Any]) -> dict[str, Any]:

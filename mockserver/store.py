@@ -21,13 +21,15 @@ class Store(Protocol):
     def incr(self, namespace: str, key: str, amount: float, expires_at: float, now: float) -> float:
         """Add to a counter that disappears at `expires_at` (rate-limit windows)."""
         ...
-    def append(self, log: str, value: Any) -> None: ...
+    def append(self, log: str, value: Any, bounded: bool = False) -> None:
+        """Add to a log, oldest first; a bounded log (the journal) forgets its oldest entries."""
+        ...
     def read(self, log: str) -> list[Any]: ...
     def clear(self) -> None: ...
 
 
 class MemoryStore:
-    """The embedded default. Logs are bounded so a long-running mock keeps flat memory."""
+    """The embedded default. The journal is bounded so a long-running mock keeps flat memory."""
 
     def __init__(self, log_limit: int = 10_000) -> None:
         self._log_limit = log_limit
@@ -67,10 +69,10 @@ class MemoryStore:
                 del bucket[stale]
         return value
 
-    def append(self, log: str, value: Any) -> None:
+    def append(self, log: str, value: Any, bounded: bool = False) -> None:
         entries = self._logs.get(log)
         if entries is None:
-            entries = self._logs[log] = deque(maxlen=self._log_limit)
+            entries = self._logs[log] = deque(maxlen=self._log_limit if bounded else None)
         entries.append(value)
 
     def read(self, log: str) -> list[Any]:

@@ -16,15 +16,16 @@ from ..registry import HANDLERS
 from ..state import MockState
 from .auth import authenticate
 from .ratelimit import limit_requests
+from .route import require_route
 from .validate import validate_request
 from .version import resolve_version, version_for_response
 
 log = logging.getLogger("aurous_mock")
 
 # The order is the contract: later issues add idempotency and scenario stages after validation.
-# An unknown route or method is raised by validate_request, after the team is known, so the 404 or
+# An unknown route or method is raised by require_route, after the team is known, so the 404 or
 # 405 of a known team carries its rate-limit headers and version.
-DEFAULT_STAGES: list[Stage] = [authenticate, limit_requests, resolve_version, validate_request]
+DEFAULT_STAGES: list[Stage] = [authenticate, limit_requests, require_route, resolve_version, validate_request]
 
 
 class ApiApp:

@@ -1,7 +1,7 @@
 """Request validation from the spec (B-ERR-3): path, query and header parameters and JSON bodies.
 
-Runs after authentication and the rate limit, so an unknown route or a bad request from a known
-team still carries the team's headers.
+Runs after authentication and the rate limit, so a bad request from a known team still carries the
+team's headers.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ _INTEGER = re.compile(r"-?[0-9]{1,18}")
 
 
 async def validate_request(call: Call, call_next: Next) -> Response:
-    if call.route_error is not None:
-        raise call.route_error
     operation = call.operation
     assert operation is not None
     _validate_parameters(call, operation)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import DEFAULT_KEY, CheckedClient, auth
+from freezegun import freeze_time
 
 from mockserver import create_app
 
@@ -106,3 +107,40 @@ def test_revoked_key_is_refused_at_once(client, new_team):  # B-AUTH-3
 
 def test_webhook_deliveries_list_starts_empty(client):
     assert client.get("/__mock/webhooks/deliveries").json() == {"object": "list", "data": []}
+
+
+def test_the_clock_never_moves_past_the_year_9999(client):
+    with freeze_time("9999-12-30T00:00:00Z"):
+        assert client.post("/__mock/clock/advance", json={"seconds": 86400}).status_code == 200
+        response = client.post("/__mock/clock/advance", json={"seconds": 86400})
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "value_out_of_range"
+        assert client.get("/__mock/clock").json()["now"] == "9999-12-31T00:00:00Z"
+        assert client.get("/v1/team", headers=auth()).status_code == 200
+
+
+def test_admin_bodies_have_a_size_limit(client):
+    response = client.post("/__mock/teams", json={"name": "x" * 100_000})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
+
+
+def test_admin_failures_are_envelopes_not_tracebacks(client, mock, monkeypatch):
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(mock, "reset", broken)
+    response = client.post("/__mock/reset")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert response.headers["Aurous-Request-Id"].startswith("req_")
+
+
+def test_integral_float_limits_are_stored_as_integers(client, new_team):
+    team = new_team(rpm_limit=5.0)
+    assert client.get("/v1/team", headers=auth(team["api_key"])).json()["rpm_limit"] == 5
+
+
+def test_a_bad_team_pin_names_the_field(client):
+    error = client.post("/__mock/teams", json={"default_api_version": "2026-02-30"}).json()["error"]
+    assert (error["code"], error["param"]) == ("invalid_api_version", "default_api_version")

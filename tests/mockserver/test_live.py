@@ -107,7 +107,11 @@ def test_openai_sdk_raises_typed_errors_with_the_catalog_code(live):  # B-ERR-1,
 
 @pytest.mark.anyio
 async def test_async_openai_sdk_lists_models(live):  # B-CHAT-1
-    async with httpx.AsyncClient() as http:
+    async def check(response: httpx.Response) -> None:
+        await response.aread()
+        check_httpx_response(response)
+
+    async with httpx.AsyncClient(event_hooks={"response": [check]}) as http:
         client = openai.AsyncOpenAI(base_url=f"{live.base_url}/v1", api_key=DEFAULT_KEY, http_client=http)
         page = await client.models.list()
         assert any(model.id == "aurous-grow-2.0-lite" for model in page.data)

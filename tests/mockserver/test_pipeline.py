@@ -123,11 +123,34 @@ def test_bad_version_pins_get_400(client, value, code):  # B-VER-1
     assert response.headers["Aurous-Version"] == "2026-06-19"  # the team's pin, since the header is unusable
 
 
-def test_unknown_route_gets_the_envelope(client):  # B-ERR-1
-    response = client.get("/v1/does-not-exist", headers=auth())
+def test_unknown_route_gets_the_envelope_and_the_team_headers(client):  # B-ERR-1, B-HDR-2, B-HDR-3
+    response = client.get("/v1/does-not-exist", headers=auth(PINNED_KEY))
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "route_not_found"
+    assert response.headers["Aurous-Version"] == "2026-05-15"  # the team's pin
+    assert response.headers["X-RateLimit-Limit"] == "600"
     assert client.get("/", headers=auth()).status_code == 404
+
+
+def test_unknown_route_is_404_with_or_without_a_key(client):  # B-ERR-1
+    for headers in ({}, {"X-Api-Key": "al_live_" + "1" * 64}):
+        response = client.get("/v1/does-not-exist", headers=headers)
+        assert response.status_code == 404
+        assert "X-RateLimit-Limit" not in response.headers
+
+
+def test_head_is_not_an_api_method(client):  # the contract documents GET only
+    response = client.head("/v1/models", headers=auth())
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+
+
+def test_websocket_upgrades_are_refused(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect("/v1/models"):
+        pass
+    assert refused.value.code == 1008
 
 
 def test_wrong_method_gets_405_with_allow(client):  # B-ERR-1
@@ -137,16 +160,21 @@ def test_wrong_method_gets_405_with_allow(client):  # B-ERR-1
     assert response.json()["error"]["code"] == "method_not_allowed"
 
 
-def test_rate_limit_headers_count_down_exactly(client, new_team):  # B-HDR-3, B-RL-1
+@freeze_time("2026-07-01T00:00:10Z")  # inside one minute window, whatever the wall clock says
+def test_rate_limit_headers_count_down_exactly(client, new_team):  # B-HDR-3, B-HDR-5, B-RL-1
     key = new_team(rpm_limit=5)["api_key"]
     seen = []
     for _ in range(5):
         response = client.get("/v1/team", headers=auth(key))
-        assert response.headers["X-RateLimit-Limit"] == "5"
+        assert response.headers["X-RateLimit-Limit"] == response.headers["x-ratelimit-limit-requests"] == "5"
+        assert response.headers["x-ratelimit-remaining-requests"] == response.headers["X-RateLimit-Remaining"]
+        assert response.headers["x-ratelimit-reset-requests"] == "50s"
+        assert response.headers["X-RateLimit-Reset"] == str(1782864060)  # 2026-07-01T00:01:00Z
         seen.append(int(response.headers["X-RateLimit-Remaining"]))
     assert seen == [4, 3, 2, 1, 0]
 
 
+@freeze_time("2026-07-01T00:00:03Z")
 def test_empty_bucket_gets_429_with_retry_after(client, mock, new_team):  # B-RL-1
     key = new_team(rpm_limit=2)["api_key"]
     client.get("/v1/team", headers=auth(key))
@@ -159,7 +187,7 @@ def test_empty_bucket_gets_429_with_retry_after(client, mock, new_team):  # B-RL
     }
     assert refused.headers["X-RateLimit-Remaining"] == "0"
     retry_after = int(refused.headers["Retry-After"])
-    assert 1 <= retry_after <= 120
+    assert retry_after == 57
     assert int(refused.headers["retry-after-ms"]) <= 120_000
     reset = int(refused.headers["X-RateLimit-Reset"])
     assert abs(reset - (mock.clock.time() + retry_after)) <= 1
@@ -169,6 +197,7 @@ def test_empty_bucket_gets_429_with_retry_after(client, mock, new_team):  # B-RL
     assert again.headers["X-RateLimit-Remaining"] == "1"
 
 
+@freeze_time("2026-07-01T00:00:03Z")
 def test_teams_never_share_a_bucket(client, new_team):  # B-RL-3
     first, second = new_team(rpm_limit=1)["api_key"], new_team(rpm_limit=1)["api_key"]
     assert client.get("/v1/team", headers=auth(first)).status_code == 200

@@ -110,3 +110,36 @@ def test_the_version_pattern_ends_at_the_newest_published_version():  # B-VER-1
     assert validator.is_valid(newest) and validator.is_valid("2026-05-15") and validator.is_valid("1999-12-31")
     assert not validator.is_valid(after)
     assert not validator.is_valid("2026-02-30")
+
+
+def _media_and_parameter_examples():
+    """Examples on request bodies (`examples: {name: {value}}` / `example`) and on parameters."""
+    for path, method, op in OPERATIONS:
+        base = f"/paths/{path.replace('~', '~0').replace('/', '~1')}/{method}"
+        for media, content in op.get("requestBody", {}).get("content", {}).items():
+            pointer = f"{base}/requestBody/content/{media.replace('/', '~1')}/schema"
+            for name, example in (content.get("examples") or {}).items():
+                yield f"{method.upper()} {path} {media} {name}", pointer, example["value"]
+            if "example" in content:
+                yield f"{method.upper()} {path} {media}", pointer, content["example"]
+        for index, param in enumerate(op.get("parameters", [])):
+            if "$ref" in param:
+                pointer = param["$ref"][1:] + "/schema"
+                param = CHECKER._deref(param, "")[0]
+            else:
+                pointer = f"{base}/parameters/{index}/schema"
+            if "example" in param:
+                yield f"{method.upper()} {path} {param['name']}", pointer, param["example"]
+
+
+MEDIA_EXAMPLES = list(_media_and_parameter_examples())
+
+
+@pytest.mark.parametrize(("where", "pointer", "example"), MEDIA_EXAMPLES, ids=[m[0] for m in MEDIA_EXAMPLES])
+def test_every_request_and_parameter_example_validates(where, pointer, example):
+    errors = list(CHECKER._validator(pointer).iter_errors(example))
+    assert not errors, f"{where}: {errors[0].message}"
+
+
+def test_the_sweep_found_request_examples():
+    assert sum(" application/json " in m[0] for m in MEDIA_EXAMPLES) >= 10
