@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -15,7 +16,6 @@ from .admin import admin_response, admin_routes
 from .config import MockConfig
 from .errors import ApiError
 from .pipeline.runner import ApiApp, error_response
-from .registry import HANDLERS
 from .state import MockState
 
 
@@ -33,9 +33,8 @@ def create_app(
         "seed": seed,
         "admin_token": admin_token,
     }
-    config = MockConfig(**{**config.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
+    config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
     mock = MockState(config)
-    mock.served_operations = {op for op in mock.contract.operations if op in HANDLERS}
 
     api = ApiApp(mock)
 

@@ -10,6 +10,7 @@ from .errors import ErrorCatalog
 from .fixtures import Fixtures, load_fixtures
 from .ids import IdFactory
 from .ledger import Ledger
+from .registry import HANDLERS
 from .spec import Contract
 from .store import MemoryStore, Store
 from .versions import Versions
@@ -51,6 +52,11 @@ class MockState:
         self.clock.reset()
         self.ids.reset()
         self._seed_teams()
+
+    @property
+    def served_operations(self) -> set[str]:
+        """The contract's operations that have a handler (the rest answer 501 not_implemented)."""
+        return {op for op in self.contract.operations if op in HANDLERS}
 
     @property
     def default_key(self) -> str:

@@ -1,5 +1,6 @@
-"""The one pipeline every API request runs through (request id, route, auth, version, rate limit,
-validation, then the resource handler), with one place that renders errors and stamps headers."""
+"""The one pipeline every API request runs through (request id, route lookup, then the stages:
+authentication, rate limit, unknown routes, version, validation; then the resource handler), with
+one place that renders errors, stamps the common headers and writes the journal."""
 
 from __future__ import annotations
 
