@@ -32,7 +32,7 @@ class Accounts:
         keys: list[dict[str, Any]] | None = None,
         **settings: Any,
     ) -> dict[str, Any]:
-        """A team with its keys and an opening `topup` of its balance; the first key is returned with it."""
+        """A team with its keys (one new key when none are given) and an opening `topup` of its balance."""
         team_id = team_id or self._ids.new("team")
         values = {**TEAM_DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
         team = {
