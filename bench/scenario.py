@@ -1,0 +1,79 @@
+"""What the load generators take and give: a scenario, its request bound to a live server, and the
+figures of one timed run. The scenarios themselves are listed in `run.py` (`SCENARIOS`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bench.servers import HOST
+
+# The scenario every other one is compared against, round by round.
+BASELINE = "bare"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One request driven in a loop against one target (`bare` or `mock`).
+
+    `auth` adds `X-Api-Key` with a key of a fresh high-limit team; `headers` and `body` are sent as
+    given (a JSON body needs its own `Content-Type` header here).
+    """
+
+    name: str
+    target: str
+    method: str
+    path: str
+    auth: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str | None = None
+    note: str = ""
+
+
+@dataclass
+class Request:
+    """A scenario bound to a live server: everything a load generator needs."""
+
+    scenario: Scenario
+    port: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}{self.scenario.path}"
+
+    def wire(self) -> bytes:
+        """The HTTP/1.1 keep-alive request as sent on the socket."""
+        lines = [f"{self.scenario.method} {self.scenario.path} HTTP/1.1", f"Host: {HOST}:{self.port}"]
+        lines += [f"{name}: {value}" for name, value in self.headers]
+        if self.body or self.scenario.method not in ("GET", "HEAD"):
+            lines.append(f"Content-Length: {len(self.body)}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + self.body
+
+
+@dataclass
+class LoadResult:
+    """One timed run against one scenario; latencies in milliseconds."""
+
+    requests: int
+    duration_s: float
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    mean_ms: float
+    max_ms: float
+    non_2xx: int
+    socket_errors: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    server_cpu: float | None = None  # share of one CPU the server used during the run
+
+    @property
+    def requests_per_cpu_s(self) -> float | None:
+        """Requests per second of server CPU: the server's cost per request, whatever else ran meanwhile."""
+        if not self.server_cpu:
+            return None
+        return self.rps / self.server_cpu
+
+    @property
+    def socket_error_count(self) -> int:
+        return sum(self.socket_errors.values())
