@@ -21,7 +21,6 @@ from starlette.routing import Route
 from . import journal
 from .clock import from_unix, isoformat
 from .errors import ApiError
-from .pipeline.runner import error_response
 from .responses import json_response
 from .state import MockState
 from .validation import first_error, parse_json, read_limited
@@ -181,10 +180,10 @@ def _admin(endpoint: AdminEndpoint, mock: MockState) -> Callable[[Request], Awai
                     raise ApiError("admin_unauthorized")
             response = await endpoint(request, mock)
         except ApiError as error:
-            response = error_response(mock, error)
+            response = mock.errors.response(error)
         except Exception:  # a bug: the envelope, never a traceback
             log.exception("unhandled error in %s %s", request.method, request.url.path)
-            response = error_response(mock, ApiError("internal_error"))
+            response = mock.errors.response(ApiError("internal_error"))
         return admin_response(mock, response)
 
     return run

@@ -15,7 +15,7 @@ from . import account, catalog  # noqa: F401  (resource modules register their h
 from .admin import admin_response, admin_routes
 from .config import MockConfig
 from .errors import ApiError
-from .pipeline.runner import ApiApp, error_response
+from .pipeline.runner import ApiApp
 from .state import MockState
 
 
@@ -41,7 +41,7 @@ def create_app(
     async def admin_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         code = "method_not_allowed" if exc.status_code == 405 else "route_not_found"
-        return admin_response(mock, error_response(mock, ApiError(code)))
+        return admin_response(mock, mock.errors.response(ApiError(code)))
 
     app = Starlette(
         routes=[Mount("/__mock", routes=admin_routes(mock))],

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.responses import Response
+
 # Codes the server itself raises; a fixtures folder whose catalog lacks one is refused at start-up.
 # (tests/mockserver/test_errors.py keeps this list in step with the code.)
 SERVER_CODES = frozenset({
@@ -72,3 +74,7 @@ class ErrorCatalog:
         }
         headers = {**spec.headers, **error.headers}
         return spec.status, json.dumps(body, separators=(",", ":")).encode(), headers
+
+    def response(self, error: ApiError) -> Response:
+        status, body, headers = self.render(error)
+        return Response(body, status, headers, "application/json")

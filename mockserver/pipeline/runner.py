@@ -50,10 +50,10 @@ class ApiApp:
                 call.route_error = error
             response = await self._chain(call)
         except ApiError as error:
-            response = error_response(mock, error)
+            response = mock.errors.response(error)
         except Exception:  # a bug: answer with the envelope, never a traceback
             log.exception("unhandled error in %s %s", scope["method"], scope["path"])
-            response = error_response(mock, ApiError("internal_error"))
+            response = mock.errors.response(ApiError("internal_error"))
         stamp(response, call)
         journal.record(call, response.status_code)
         await response(scope, receive, send)
@@ -65,11 +65,6 @@ class ApiApp:
             raise ApiError("not_implemented", f"aurous-mock does not serve {call.operation.method} "
                            f"{call.operation.path} yet.")
         return await handler(call)
-
-
-def error_response(mock: MockState, error: ApiError) -> Response:
-    status, body, headers = mock.errors.render(error)
-    return Response(body, status, headers, "application/json")
 
 
 def stamp(response: Response, call: Call) -> None:
