@@ -17,7 +17,6 @@ class Catalog:
         models = fixtures.models
         self.pricing_version: int = models["pricing_version"]
         self.models: dict[str, dict[str, Any]] = {m["id"]: m for m in models["models"]}
-        self.retired: dict[str, str] = dict(models.get("retired", {}))
         self.loras = fixtures.loras
         self.video_loras = fixtures.video_loras
         self._rows = {

@@ -6,7 +6,7 @@ Request validation is driven by `openapi/aurous.yaml`, so the spec and the serve
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,6 @@ class Operation:
     body_required: bool
     body_media_types: tuple[str, ...]
     body_validator: Draft202012Validator | None
-    statuses: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass
@@ -140,7 +139,6 @@ class Contract:
             body_required=body_required,
             body_media_types=media_types,
             body_validator=body_validator,
-            statuses=frozenset(op.get("responses", {})),
         )
 
     def _deref(self, node: dict[str, Any], pointer: str) -> tuple[dict[str, Any], str]:

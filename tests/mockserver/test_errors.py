@@ -30,36 +30,27 @@ def _copy(tmp_path: Path) -> Path:
     return target
 
 
-def test_a_catalog_without_a_code_the_server_raises_is_refused(tmp_path):
+BROKEN_STORES = [
+    # (file, text replaced, replacement, what the refusal says)
+    ("errors.yaml", "invalid_api_key:", "invalid_api_key_renamed:",
+     r"errors\.yaml:\d+: .*lacks codes the server raises: invalid_api_key"),
+    ("errors.yaml", "invalid_output_token:", "invalid_output_token_renamed:",
+     "lacks codes the contract names: invalid_output_token"),
+    ("versions.yaml", "  models_pricing_shape:", "  models_pricing_shape_old:",
+     r"versions\.yaml:\d+: gates: missing gates .*models_pricing_shape"),
+    ("teams.yaml", 'default_api_version: "2026-05-15"', 'default_api_version: "2026-02-30"',
+     r"teams\[1\]\.default_api_version: 2026-02-30 is not a calendar date"),
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "message"), BROKEN_STORES,
+                         ids=["server code", "contract code", "gate", "impossible pin"])
+def test_a_store_that_would_fail_at_run_time_is_refused_at_start(tmp_path, name, old, new, message):
     fixtures = _copy(tmp_path)
-    errors = fixtures / "errors.yaml"
-    errors.write_text(errors.read_text().replace("invalid_api_key:", "invalid_api_key_renamed:"))
-    with pytest.raises(FixtureError, match=r"errors\.yaml:\d+: .*lacks codes the server raises: invalid_api_key"):
-        create_app(fixtures=fixtures)
-
-
-def test_a_catalog_without_a_code_the_contract_names_is_refused(tmp_path):
-    fixtures = _copy(tmp_path)
-    errors = fixtures / "errors.yaml"
-    errors.write_text(errors.read_text().replace("invalid_output_token:", "invalid_output_token_renamed:"))
-    with pytest.raises(FixtureError, match="lacks codes the contract names: invalid_output_token"):
-        create_app(fixtures=fixtures)
-
-
-def test_versions_without_a_gate_the_server_consults_are_refused(tmp_path):
-    fixtures = _copy(tmp_path)
-    versions = fixtures / "versions.yaml"
-    versions.write_text(versions.read_text().replace("  models_pricing_shape:", "  models_pricing_shape_old:"))
-    with pytest.raises(FixtureError, match=r"versions\.yaml:\d+: gates: missing gates .*models_pricing_shape"):
-        create_app(fixtures=fixtures)
-
-
-def test_a_team_pinned_to_an_impossible_date_is_refused(tmp_path):
-    fixtures = _copy(tmp_path)
-    teams = fixtures / "teams.yaml"
-    text = teams.read_text().replace('default_api_version: "2026-05-15"', 'default_api_version: "2026-02-30"')
-    teams.write_text(text)
-    with pytest.raises(FixtureError, match=r"teams\[1\]\.default_api_version: 2026-02-30 is not a calendar date"):
+    path = fixtures / name
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+    with pytest.raises(FixtureError, match=message):
         create_app(fixtures=fixtures)
 
 
