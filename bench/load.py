@@ -1,5 +1,6 @@
 """The load phase: start the targets the scenarios need, check each scenario's request once, then warm
-up and drive the rounds with wrk or the built-in generator, taking the ratios to `bare` per round."""
+up and drive the rounds with wrk or the built-in generator, taking the ratios to `bare` per round; last,
+on the same mock server, the time to the first streamed byte (`ttfb.py`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bench.servers import (
     printed_key,
     running,
 )
+from bench.ttfb import TtfbReport, measure_ttfb
 from bench.wrk import run_wrk
 
 
@@ -45,11 +47,11 @@ class Generator:
 
 
 def start_targets(
-    stack: ExitStack, scenarios: list[Scenario], log_dir: Path, cpus: set[int] | None
+    stack: ExitStack, scenarios: list[Scenario], log_dir: Path, cpus: set[int] | None, also: set[str] | None = None
 ) -> dict[str, Server]:
-    """Launch each target the scenarios need and wait until it answers."""
+    """Launch each target the scenarios need (and those in `also`) and wait until it answers."""
     servers: dict[str, Server] = {}
-    targets = {s.target for s in scenarios}
+    targets = {s.target for s in scenarios} | (also or set())
     if "mock" in targets:
         port = free_port()
         servers["mock"] = stack.enter_context(running("mock", mock_command(port), port, log_dir, cpus))
@@ -80,13 +82,18 @@ def bind(scenario: Scenario, server: Server) -> Request:
     return request
 
 
-def run_load(args: argparse.Namespace, generator: Generator, log_dir: Path) -> list[ScenarioReport]:
-    scenarios: list[Scenario] = args.scenarios
+def run_load(
+    args: argparse.Namespace, generator: Generator, log_dir: Path
+) -> tuple[list[ScenarioReport], TtfbReport | None]:
+    """The rounds over `args.scenarios` (none when `args.rounds` is 0), then `args.ttfb_requests` time-to-first-byte
+    pairs on the mock (started for them alone when no scenario needs it)."""
+    scenarios: list[Scenario] = args.scenarios if args.rounds else []
     reports = {s.name: ScenarioReport(s) for s in scenarios}
     split = None if args.no_pin else cpu_split()
     server_cpus, client_cpus = split if split else (None, None)
+    ttfb: TtfbReport | None = None
     with ExitStack() as stack:
-        servers = start_targets(stack, scenarios, log_dir, server_cpus)
+        servers = start_targets(stack, scenarios, log_dir, server_cpus, {"mock"} if args.ttfb_requests else None)
         stack.enter_context(pinned(client_cpus))
         requests = {s.name: bind(s, servers[s.target]) for s in scenarios}
 
@@ -128,4 +135,12 @@ def run_load(args: argparse.Namespace, generator: Generator, log_dir: Path) -> l
                 reports[scenario.name].ratios.append(mine.rps / baseline.rps)
                 if mine.requests_per_cpu_s and baseline.requests_per_cpu_s:
                     reports[scenario.name].cpu_ratios.append(mine.requests_per_cpu_s / baseline.requests_per_cpu_s)
-    return list(reports.values())
+        if args.ttfb_requests:
+            mock = servers["mock"]
+            print(f"time to first byte: {args.ttfb_requests} streamed and {args.ttfb_requests} non-streamed "
+                  f"POST /v1/chat/completions, one at a time on one keep-alive connection", flush=True)
+            ttfb = measure_ttfb(mock.port, load_team_key(mock), args.ttfb_requests)
+            if not mock.alive():
+                raise BenchError(f"mock died during the time-to-first-byte run (exit {mock.process.returncode}):\n"
+                                 f"{mock.log_tail()}")
+    return list(reports.values()), ttfb

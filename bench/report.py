@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.scenario import LoadResult, Scenario
+from bench.ttfb import TtfbReport
 
 # The targets the project holds itself to (see bench/README.md).
 STARTUP_TARGET_S = 1.0
-RATIO_TARGET = 0.5
-RATIO_TARGET_SCENARIO = "models"
+# Least share of the bare endpoint's req/s (same run) per mock scenario; scenarios not listed have no target.
+RATIO_TARGETS = {"models": 0.5, "chat": 0.3}
 
 
 @dataclass
@@ -45,6 +46,16 @@ class ScenarioReport:
         return statistics.median(self.ratios) if self.ratios else None
 
     @property
+    def ratio_target(self) -> float | None:
+        return RATIO_TARGETS.get(self.scenario.name)
+
+    @property
+    def ratio_target_met(self) -> bool | None:
+        if self.ratio is None or self.ratio_target is None:
+            return None
+        return self.ratio >= self.ratio_target
+
+    @property
     def non_2xx(self) -> int:
         return sum(r.non_2xx for r in self.rounds) + (self.warmup.non_2xx if self.warmup else 0)
 
@@ -63,6 +74,8 @@ class ScenarioReport:
             "p99_ms": self.median("p99_ms"),
             "ratio_to_bare": self.ratio,
             "ratio_by_round": self.ratios,
+            "ratio_target": self.ratio_target,
+            "ratio_target_met": self.ratio_target_met,
             "server_cpu": self.median_known("server_cpu"),
             "requests_per_cpu_s": self.median_known("requests_per_cpu_s"),
             "cpu_ratio_to_bare": self.cpu_ratio,
@@ -113,8 +126,9 @@ def non_2xx_problems(reports: list[ScenarioReport], wrk: bool) -> list[str]:
             for report in reports if report.non_2xx]
 
 
-def print_summary(reports: list[ScenarioReport], startup: list[float]) -> None:
-    """The table, then each target and whether this run met it (a miss is reported, not an error)."""
+def print_summary(reports: list[ScenarioReport], startup: list[float], ttfb: TtfbReport | None = None) -> None:
+    """The table, then each target and whether this run met it (a miss is reported, not an error), then the
+    time to the first streamed byte."""
     print()
     if reports:
         print_table(reports)
@@ -126,14 +140,31 @@ def print_summary(reports: list[ScenarioReport], startup: list[float]) -> None:
         print(f"start-up to first healthy response: min {min(startup):.3f} s, median {median:.3f} s "
               f"over {len(startup)} run(s) (target <= {STARTUP_TARGET_S:.1f} s: "
               f"{'met' if median <= STARTUP_TARGET_S else 'MISSED'})")
-    ratio_report = next((r for r in reports if r.scenario.name == RATIO_TARGET_SCENARIO), None)
-    if ratio_report is not None and ratio_report.ratio is not None:
-        print(f"{RATIO_TARGET_SCENARIO} vs bare: {ratio_report.ratio:.1%} of the bare endpoint's req/s "
-              f"(target >= {RATIO_TARGET:.0%}: {'met' if ratio_report.ratio >= RATIO_TARGET else 'MISSED'})")
+    rated = [r for r in reports if r.ratio is not None]
+    width = max((len(r.scenario.name) for r in rated), default=0)
+    for report in rated:
+        target = "" if report.ratio_target is None else (
+            f" (target >= {report.ratio_target:.0%}: {'met' if report.ratio_target_met else 'MISSED'})")
+        print(f"{report.scenario.name + ' vs bare:':<{width + 9}} {report.ratio:6.1%} of the bare endpoint's req/s"
+              f"{target}")
+    if ttfb is not None:
+        print_ttfb(ttfb)
+
+
+def print_ttfb(ttfb: TtfbReport) -> None:
+    def pair(name: str) -> str:
+        return f"median {ttfb.figure(name, 'median'):.2f} ms, p99 {ttfb.figure(name, 'p99'):.2f} ms"
+
+    events = statistics.median(ttfb.events) if ttfb.events else 0
+    print(f"chat, one request at a time ({ttfb.requests} of each, one keep-alive connection):")
+    print(f"  streamed, first `data:` event:   {pair('first_event_ns')}")
+    print(f"  streamed, end of stream:         {pair('stream_end_ns')} ({events:.0f} events)")
+    print(f"  non-streamed, whole response:    {pair('full_ns')}")
 
 
 def write_json(
-    path: Path, result: dict[str, Any], startup: list[float], reports: list[ScenarioReport], problems: list[str]
+    path: Path, result: dict[str, Any], startup: list[float], reports: list[ScenarioReport], problems: list[str],
+    ttfb: TtfbReport | None = None,
 ) -> None:
     """`result` (settings and machine) completed with every figure, per round, and whether the run is valid."""
     result["startup"] = {
@@ -142,6 +173,10 @@ def write_json(
         "median_s": statistics.median(startup) if startup else None,
     }
     result["scenarios"] = {r.scenario.name: r.as_json() for r in reports}
+    result["ratios_to_bare"] = {r.scenario.name: {"ratio": r.ratio, "target": r.ratio_target,
+                                                  "met": r.ratio_target_met}
+                                for r in reports if r.ratio is not None}
+    result["ttfb"] = ttfb.as_json() if ttfb is not None else None
     result["valid"] = not problems
     result["problems"] = problems
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,8 +6,11 @@ settings on the same machine in the same run, so the ratio between them is the m
 machine's speed mostly cancels out.
 
 Run from the repository root: `python bench/run.py [options]` or `python -m bench.run [options]`.
+Time to first byte: sequential streamed chat completions on one keep-alive connection, timed to their first
+`data:` event and to the end of the stream, next to the non-streamed call's whole response.
 The parts live next to this file: `servers.py` (launch, stop, start-up time), `machine.py` (CPU pinning,
-busy CPUs), `scenario.py`, `load.py` (warm-up and rounds), `wrk.py`, `loadgen.py` (built-in), `report.py`.
+busy CPUs), `scenario.py`, `load.py` (warm-up and rounds), `wrk.py`, `loadgen.py` (built-in), `ttfb.py`
+(time to first byte), `report.py`.
 """
 
 from __future__ import annotations
@@ -28,14 +31,16 @@ from typing import Any
 
 from bench.load import Generator, run_load
 from bench.machine import BUSY_WARNING, cpu_busy, cpu_split
-from bench.report import RATIO_TARGET, STARTUP_TARGET_S, ScenarioReport, non_2xx_problems, print_summary, write_json
+from bench.report import RATIO_TARGETS, STARTUP_TARGET_S, ScenarioReport, non_2xx_problems, print_summary, write_json
 from bench.scenario import Scenario
 from bench.servers import BenchError, measure_startup
+from bench.ttfb import DEFAULT_REQUESTS, TtfbReport, chat_scenario
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("bare", "bare", "GET", "/bare", note="Starlette alone: the reference for the ratio"),
     Scenario("models", "mock", "GET", "/v1/models", auth=True, note="the full pipeline and a 2.5 kB cached body"),
     Scenario("team", "mock", "GET", "/v1/team", auth=True, note="the full pipeline and a small dumped body"),
+    chat_scenario("chat", stream=False, note="a non-streamed chat completion: validation, reply, billing, storage"),
 )
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 
@@ -56,9 +61,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-wrk", action="store_true", help="use the built-in asyncio generator even with wrk")
     parser.add_argument("--no-pin", action="store_true",
                         help="do not pin the servers to the last CPU and the load generator to the others")
+    parser.add_argument("--ttfb-requests", type=int, default=DEFAULT_REQUESTS, metavar="N",
+                        help="streamed (and as many non-streamed) chat completions timed one at a time (0 to skip)")
     args = parser.parse_args(argv)
-    if args.duration <= 0 or args.warmup < 0 or args.connections < 1 or args.rounds < 0 or args.startup_runs < 0:
-        parser.error("--duration and --connections must be positive; --warmup, --rounds, --startup-runs >= 0")
+    if (args.duration <= 0 or args.warmup < 0 or args.connections < 1 or args.rounds < 0 or args.startup_runs < 0
+            or args.ttfb_requests < 0):
+        parser.error("--duration and --connections must be positive; "
+                     "--warmup, --rounds, --startup-runs, --ttfb-requests >= 0")
     names = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else list(BY_NAME)
     unknown = [n for n in names if n not in BY_NAME]
     if unknown:
@@ -83,11 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {
         "generator": "wrk" if wrk else "builtin",
         "settings": {"duration_s": args.duration, "warmup_s": args.warmup, "connections": args.connections,
-                     "rounds": args.rounds, "startup_runs": args.startup_runs, "wrk_threads": 1 if wrk else None,
+                     "rounds": args.rounds, "startup_runs": args.startup_runs, "ttfb_requests": args.ttfb_requests,
+                     "wrk_threads": 1 if wrk else None,
                      "cpus": None if args.no_pin or split is None else {"servers": sorted(split[0]),
                                                                          "load_generator": sorted(split[1])}},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "targets": {"startup_max_s": STARTUP_TARGET_S, "models_min_ratio": RATIO_TARGET},
+        "targets": {"startup_max_s": STARTUP_TARGET_S,
+                    **{f"{name}_min_ratio": target for name, target in RATIO_TARGETS.items()}},
     }
     busy = cpu_busy()
     result["machine"]["cpu_busy_before"] = busy
@@ -96,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"CPU busy before the run: {busy:.0%} of {os.cpu_count()} CPU(s){note}", flush=True)
     problems: list[str] = []
     reports: list[ScenarioReport] = []
+    ttfb: TtfbReport | None = None
     startup: list[float] = []
     with tempfile.TemporaryDirectory(prefix="aurous-bench-") as temp:
         log_dir = Path(temp)
@@ -112,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"load: {generator.name}, {args.connections} connections, {args.warmup:g} s warm-up, "
                       f"{args.duration:g} s x {args.rounds} round(s){where}: "
                       f"{', '.join(s.name for s in args.scenarios)}", flush=True)
-                reports = run_load(args, generator, log_dir)
+            if (args.rounds and args.scenarios) or args.ttfb_requests:
+                reports, ttfb = run_load(args, generator, log_dir)
         except BenchError as error:
             problems.append(str(error))
         except (KeyboardInterrupt, Stopped):
@@ -120,9 +133,9 @@ def main(argv: list[str] | None = None) -> int:
             return 130
 
     problems += non_2xx_problems(reports, wrk is not None)
-    print_summary(reports, startup)
+    print_summary(reports, startup, ttfb)
     if args.json:
-        write_json(args.json, result, startup, reports, problems)
+        write_json(args.json, result, startup, reports, problems, ttfb)
     if problems:
         print("\nINVALID: this run's figures do not stand:", file=sys.stderr)
         for problem in problems:

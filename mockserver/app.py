@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 
-from . import account, catalog  # noqa: F401  (resource modules register their handlers on import)
+from . import account, catalog, chat, embeddings  # noqa: F401  (resource modules register their handlers on import)
 from .admin import admin_response, admin_routes
 from .config import MockConfig
 from .errors import ApiError

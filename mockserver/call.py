@@ -32,7 +32,8 @@ class Call:
     raw_body: bytes = b""
     body: Any = None
     response_headers: dict[str, str] = field(default_factory=dict)
-    notes: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)  # what happened, written to the journal
+    overrides: dict[str, Any] = field(default_factory=dict)  # what a scenario changes (e.g. "stream_delay")
 
     @property
     def team_id(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .errors import ApiError
 from .fixtures import Fixtures
 
 
@@ -12,11 +13,16 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
 class Catalog:
     def __init__(self, fixtures: Fixtures) -> None:
         models = fixtures.models
         self.pricing_version: int = models["pricing_version"]
         self.models: dict[str, dict[str, Any]] = {m["id"]: m for m in models["models"]}
+        self.renamed: dict[str, str] = dict(models.get("retired") or {})
         self.loras = fixtures.loras
         self.video_loras = fixtures.video_loras
         self._rows = {
@@ -33,6 +39,18 @@ class Catalog:
         self.video_loras_body = _dumps(
             {"object": "list", "data": [self._video_lora_row(x) for x in self.video_loras], "has_more": False}
         )
+
+    def require(self, slug: str, kind: str) -> dict[str, Any]:
+        """The model a request names, for an operation served by models of `kind` (B-CHAT-4, B-EMB-5)."""
+        model = self.models.get(slug)
+        if model is None:
+            renamed = self.renamed.get(slug)
+            hint = f" It was renamed to {renamed}." if renamed else " See GET /v1/models for the available slugs."
+            raise ApiError("model_not_found", f"The model {slug} does not exist.{hint}", param="model")
+        if model["kind"] != kind:
+            raise ApiError("model_kind_mismatch", f"{slug} is {_a(model['kind'])} model; this operation needs "
+                           f"{_a(kind)} model.", param="model")
+        return model
 
     def row(self, model_id: str, shape: str) -> dict[str, Any] | None:
         for row in self._rows[shape]:

@@ -11,10 +11,13 @@ from starlette.responses import Response
 # Codes the server itself raises; a fixtures folder whose catalog lacks one is refused at start-up.
 # (tests/mockserver/test_errors.py keeps this list in step with the code.)
 SERVER_CODES = frozenset({
-    "admin_unauthorized", "internal_error", "invalid_api_key", "invalid_api_version", "invalid_format",
-    "invalid_json", "invalid_type", "method_not_allowed", "missing_field", "model_not_found", "not_implemented",
-    "parameter_invalid_combination", "rate_limit_exceeded", "request_too_large", "resource_not_found",
-    "route_not_found", "unknown_api_version", "unsupported_content_type", "value_out_of_range",
+    "admin_unauthorized", "chat_provider_unavailable", "context_length_exceeded", "insufficient_credits",
+    "internal_error", "invalid_api_key", "invalid_api_version", "invalid_format", "invalid_json", "invalid_type",
+    "max_tokens_exceeds_hard_cap", "method_not_allowed", "missing_field", "model_kind_mismatch", "model_not_found",
+    "not_implemented", "parameter_invalid_combination", "rate_limit_exceeded", "request_too_large",
+    "resource_not_found", "response_format_too_deep", "response_format_too_large", "route_not_found",
+    "stream_cancelled", "tokens_rate_limit_exceeded", "unknown_api_version",
+    "unsupported_content_type", "value_out_of_range",
 })
 
 
@@ -64,16 +67,14 @@ class ErrorCatalog:
     def render(self, error: ApiError) -> tuple[int, bytes, dict[str, str]]:
         """Status, body and headers for an error; an unknown code is a bug and renders as internal_error."""
         spec = self.spec(error.code)
-        body = {
-            "error": {
-                "code": spec.code,
-                "type": spec.type,
-                "message": error.message or spec.message,
-                "param": error.param,
-            }
-        }
+        body = {"error": self.error_object(error)}
         headers = {**spec.headers, **error.headers}
         return spec.status, json.dumps(body, separators=(",", ":")).encode(), headers
+
+    def error_object(self, error: ApiError) -> dict[str, Any]:
+        """The inside of the envelope, also embedded in failed resources and stream error frames."""
+        spec = self.spec(error.code)
+        return {"code": spec.code, "type": spec.type, "message": error.message or spec.message, "param": error.param}
 
     def response(self, error: ApiError) -> Response:
         status, body, headers = self.render(error)

@@ -27,6 +27,10 @@ class Ledger:
         self._store = store
         self._clock = clock
         self._ids = ids
+        self._sums: dict[str, tuple[int, float]] = {}  # team -> (lines summed, their signed sum)
+
+    def reset(self) -> None:
+        self._sums.clear()
 
     def record(
         self,
@@ -62,8 +66,14 @@ class Ledger:
         return self._store.read(f"ledger:{team_id}")
 
     def balance(self, team_id: str) -> float:
-        """The signed sum of the lines: derived, never stored, so it cannot drift from them."""
-        return credits(math.fsum(SIGNS[line["type"]] * line["amount"] for line in self.lines(team_id)))
+        """The signed sum of the lines: derived, never stored, so it cannot drift from them. The ledger is
+        append-only, so the sum so far is remembered and only newer lines are added to it."""
+        seen, total = self._sums.get(team_id, (0, 0.0))
+        new = self._store.read(f"ledger:{team_id}", seen)
+        if new:
+            total = math.fsum([total, *(SIGNS[line["type"]] * line["amount"] for line in new)])
+            self._sums[team_id] = (seen + len(new), total)
+        return credits(total)
 
     def held(self, team_id: str) -> float:
         """Holds not yet turned into a charge or released."""

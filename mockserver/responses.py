@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
+from starlette.types import Send
 
 JSON = "application/json"
 
@@ -16,3 +17,16 @@ def json_response(value: Any, status: int = 200, headers: dict[str, str] | None 
 
 def json_bytes(body: bytes, status: int = 200) -> Response:
     return Response(body, status, None, JSON)
+
+
+class EventStream(StreamingResponse):
+    """A streamed body whose producer always learns how the stream ended: when the client goes away
+    the producer is closed at once (its `finally` runs), not whenever it is garbage-collected."""
+
+    async def stream_response(self, send: Send) -> None:
+        try:
+            await super().stream_response(send)
+        finally:
+            aclose = getattr(self.body_iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()

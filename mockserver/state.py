@@ -49,6 +49,7 @@ class MockState:
     def reset(self) -> None:
         """Forget all state: teams back to the fixtures, clock offset 0, ids from the seed again."""
         self.store.clear()
+        self.ledger.reset()
         self.clock.reset()
         self.ids.reset()
         self._seed_teams()

@@ -24,7 +24,9 @@ class Store(Protocol):
     def append(self, log: str, value: Any, bounded: bool = False) -> None:
         """Add to a log, oldest first; a bounded log (the journal) forgets its oldest entries."""
         ...
-    def read(self, log: str) -> list[Any]: ...
+    def read(self, log: str, start: int = 0) -> list[Any]:
+        """Entries from position `start` on (append-only logs: a reader can resume where it stopped)."""
+        ...
     def clear(self) -> None: ...
 
 
@@ -34,7 +36,7 @@ class MemoryStore:
     def __init__(self, log_limit: int = 10_000) -> None:
         self._log_limit = log_limit
         self._data: dict[str, dict[str, Any]] = {}
-        self._logs: dict[str, deque[Any]] = {}
+        self._logs: dict[str, deque[Any] | list[Any]] = {}
         self._counters: dict[str, dict[str, tuple[float, float]]] = {}
 
     def get(self, namespace: str, key: str) -> Any | None:
@@ -72,11 +74,17 @@ class MemoryStore:
     def append(self, log: str, value: Any, bounded: bool = False) -> None:
         entries = self._logs.get(log)
         if entries is None:
-            entries = self._logs[log] = deque(maxlen=self._log_limit if bounded else None)
+            # Unbounded logs are lists so that reading from a position is a slice, not a walk.
+            entries = self._logs[log] = deque(maxlen=self._log_limit) if bounded else []
         entries.append(value)
 
-    def read(self, log: str) -> list[Any]:
-        return list(self._logs.get(log, ()))
+    def read(self, log: str, start: int = 0) -> list[Any]:
+        entries = self._logs.get(log)
+        if entries is None:
+            return []
+        if isinstance(entries, list):
+            return entries[start:]
+        return list(entries)[start:]
 
     def clear(self) -> None:
         self._data.clear()

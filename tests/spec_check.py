@@ -119,8 +119,32 @@ class SpecChecker:
         media_type = headers.get("content-type", "").split(";")[0].strip()
         if media_type not in content:
             raise ContractViolation(f"{where}: content-type {media_type!r} not in {sorted(content)}")
+        schema_pointer = f"{pointer}/content/{_escape(media_type)}/schema"
         if media_type == "application/json":
-            self._check_json(self._validator(f"{pointer}/content/{_escape(media_type)}/schema"), body, where)
+            self._check_json(self._validator(schema_pointer), body, where)
+        elif media_type == "text/event-stream":
+            event, _ = self._deref(content[media_type]["schema"], schema_pointer)
+            chunk = event["properties"]["data"]["else"]["contentSchema"]["$ref"][1:]
+            self.check_sse(self._validator(chunk), body, where)
+
+    def check_sse(self, validator: Draft202012Validator, body: bytes, where: str) -> None:
+        """Every frame is one `data:` line of a JSON object valid against the chunk schema, and the
+        stream ends with `data: [DONE]` (B-CHAT-5)."""
+        text = body.decode()
+        if not text.endswith("data: [DONE]\n\n"):
+            raise ContractViolation(f"{where}: the stream does not end with data: [DONE]: {text[-200:]!r}")
+        frames = text[: -len("\n\n")].split("\n\n")
+        for number, event in enumerate(frames[:-1]):
+            lines = event.split("\n")
+            if len(lines) != 1 or not lines[0].startswith("data: "):
+                raise ContractViolation(f"{where}: frame {number} is not one data: line: {event[:200]!r}")
+            try:
+                value = json.loads(lines[0][len("data: "):])
+            except ValueError as exc:
+                raise ContractViolation(f"{where}: frame {number} is not JSON: {event[:200]!r}") from exc
+            if not isinstance(value, dict):
+                raise ContractViolation(f"{where}: frame {number} is not a JSON object")
+            self._check_value(validator, value, f"{where}: frame {number}")
 
     def _check_json(self, validator: Draft202012Validator, body: bytes, where: str) -> None:
         try:

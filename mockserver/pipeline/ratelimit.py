@@ -1,8 +1,9 @@
-"""The per-team requests-per-minute bucket (B-RL-1, B-RL-3, B-HDR-3), also under OpenAI's header
-names `x-ratelimit-*-requests` (B-HDR-5).
+"""The per-team buckets as pipeline stages: requests per minute on every route (B-RL-1, B-RL-3,
+B-HDR-3, also under OpenAI's `x-ratelimit-*-requests` names, B-HDR-5), and the tokens-per-minute
+headers on chat and embeddings (B-HDR-4; the handlers spend tokens through `token_bucket`).
 
-A fixed one-minute window on the clock, counted in the store. A request that finds the bucket empty
-is refused with 429 and does not spend; remaining never goes below zero.
+Fixed one-minute windows on the clock, counted in the store. A request that finds the bucket empty is
+refused with 429 and does not spend; remaining never goes below zero.
 """
 
 from __future__ import annotations
@@ -13,16 +14,14 @@ from starlette.responses import Response
 
 from ..call import Call, Next
 from ..errors import ApiError
-
-WINDOW_SECONDS = 60
+from ..token_bucket import token_headers, window
 
 
 async def limit_requests(call: Call, call_next: Next) -> Response:
     if call.team is None:
         return await call_next(call)
     now = call.mock.clock.time()
-    window_start = math.floor(now / WINDOW_SECONDS) * WINDOW_SECONDS
-    reset_at = window_start + WINDOW_SECONDS
+    window_start, reset_at = window(now)
     limit = int(call.team["rpm_limit"])
     store = call.mock.store
     key = f"{call.team['id']}:{window_start}"
@@ -42,4 +41,15 @@ async def limit_requests(call: Call, call_next: Next) -> Response:
     remaining = str(limit - used)
     headers["X-RateLimit-Remaining"] = remaining
     headers["x-ratelimit-remaining-requests"] = remaining
+    return await call_next(call)
+
+
+async def limit_tokens(call: Call, call_next: Next) -> Response:
+    """Show the TPM bucket on every answer of a token-metered operation, refusals included; the
+    handler spends from it once it has counted the request's tokens."""
+    if call.team is not None and call.operation is not None and call.operation.tpm:
+        now = call.mock.clock.time()
+        window_start, reset_at = window(now)
+        used = call.mock.store.incr("tpm", f"{call.team['id']}:{window_start}", 0, reset_at, now)
+        token_headers(call, used, reset_at, now)
     return await call_next(call)

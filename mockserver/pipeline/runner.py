@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -16,7 +16,7 @@ from ..errors import ApiError
 from ..registry import HANDLERS
 from ..state import MockState
 from .auth import authenticate
-from .ratelimit import limit_requests
+from .ratelimit import limit_requests, limit_tokens
 from .route import require_route
 from .validate import validate_request
 from .version import resolve_version, version_for_response
@@ -26,7 +26,9 @@ log = logging.getLogger("aurous_mock")
 # The order is the contract: later issues add idempotency and scenario stages after validation.
 # An unknown route or method is raised by require_route, after the team is known, so the 404 or
 # 405 of a known team carries its rate-limit headers and version.
-DEFAULT_STAGES: list[Stage] = [authenticate, limit_requests, require_route, resolve_version, validate_request]
+DEFAULT_STAGES: list[Stage] = [
+    authenticate, limit_requests, require_route, limit_tokens, resolve_version, validate_request,
+]
 
 
 class ApiApp:
@@ -56,7 +58,10 @@ class ApiApp:
             response = mock.errors.response(ApiError("internal_error"))
         stamp(response, call)
         journal.record(call, response.status_code)
-        await response(scope, receive, send)
+        try:
+            await response(scope, receive, send)
+        except ClientDisconnect:
+            pass  # the client left mid-stream; the stream's producer has recorded how far it got
 
     async def _dispatch(self, call: Call) -> Response:
         assert call.operation is not None

@@ -18,6 +18,7 @@ CATALOG = APP.state.mock.errors
 
 schema = schemathesis.openapi.from_path(SPEC_PATH)
 schema.app = APP
+schema.config.max_stream_events = 10_000  # read whole chat streams (the default stops after 20 events)
 schema.config.generation.update(modes=[GenerationMode.NEGATIVE])
 
 

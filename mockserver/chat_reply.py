@@ -1,0 +1,147 @@
+"""The assistant's turn for a chat plan: text, JSON for a schema, or a tool call (B-CHAT-2, B-CHAT-6,
+B-CHAT-7, B-CHAT-8), cut by `stop` and `max_tokens` the way a model stops.
+
+Everything is drawn from a random stream seeded by the server seed and the fields that shape the reply,
+so a request gets the same reply in any process, streamed or not.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .chat_request import ChatPlan
+from .errors import ApiError
+from .ids import IdFactory
+from .synth import replies, tokens
+from .synth.rng import rng_for
+from .synth.schema_values import SchemaUnsupported, instance
+
+# Reasoning tokens per effort (B-CHAT-8), before a seeded spread of up to half as much again.
+REASONING_TOKENS = {"minimal": 16, "low": 128, "medium": 512, "high": 2048}
+_WORDS = re.compile(r"[a-z]{3,}")
+
+
+def reasoning_cap(effort: str | None) -> int:
+    """The most reasoning tokens an effort can use (what the TPM bucket and the credit check reserve)."""
+    if not effort:
+        return 0
+    base = REASONING_TOKENS[effort]
+    return base + base // 2
+
+
+@dataclass(slots=True)
+class Reply:
+    content: str | None
+    finish_reason: str
+    completion_tokens: int
+    reasoning_tokens: int = 0
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    logprobs: list[dict[str, Any]] | None = None
+
+    def message(self) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": self.content, "refusal": None}
+        if self.tool_calls:
+            message["tool_calls"] = self.tool_calls
+        return message
+
+    def logprobs_block(self) -> dict[str, Any] | None:
+        return None if self.logprobs is None else {"content": self.logprobs, "refusal": None}
+
+
+def compose(plan: ChatPlan, seed: int, ids: IdFactory) -> Reply:
+    rng = rng_for("reply", seed, plan.reply_inputs)
+    prompt = last_text(plan.body["messages"], "user")
+    tool = _tool_to_call(plan, prompt)
+    reasoning = 0
+    if plan.reasoning_effort:
+        base = REASONING_TOKENS[plan.reasoning_effort]
+        reasoning = base + rng.randrange(base // 2 + 1)
+    if tool is not None:
+        arguments = _generate(tool["parameters"], rng, prompt, f"tools.{tool['name']}.function.parameters")
+        cut, finish = _cut(arguments, plan.max_tokens, [])
+        call = {"id": ids.new("call"), "type": "function", "function": {"name": tool["name"], "arguments": cut}}
+        used = tokens.count(cut) + tokens.count(tool["name"])
+        return Reply(None, "length" if finish == "length" else "tool_calls", used, reasoning, [call],
+                     [] if plan.logprobs else None)
+    text = _text(plan, rng, prompt)
+    content, finish = _cut(text, plan.max_tokens, plan.stop)
+    reply = Reply(content, finish, tokens.count(content), reasoning)
+    if plan.logprobs:
+        reply.logprobs = replies.logprobs(rng_for("logprobs", seed, plan.reply_inputs), tokens.pieces(content),
+                                          plan.top_logprobs)
+    return reply
+
+
+def last_text(messages: list[dict[str, Any]], role: str) -> str:
+    for message in reversed(messages):
+        if message["role"] == role:
+            return content_text(message.get("content"))
+    return ""
+
+
+def content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return " ".join(part.get("text", "") for part in content or () if part.get("type") == "text")
+
+
+def _tool_to_call(plan: ChatPlan, prompt: str) -> dict[str, Any] | None:
+    """A forced function is always called; with `auto`, the tool whose name or description shares the
+    most words with the user's last message, unless the conversation is answering a tool result."""
+    if plan.forced_tool:
+        return plan.tools[plan.forced_tool]
+    if plan.tool_choice != "auto" or not plan.tools or plan.body["messages"][-1]["role"] == "tool":
+        return None
+    asked = set(_WORDS.findall(prompt.lower()))
+    best, best_score = None, 0
+    for tool in plan.tools.values():
+        described = set(_WORDS.findall(f"{tool['name'].replace('_', ' ')} {tool['description']}".lower()))
+        score = len(asked & described)
+        if score > best_score:
+            best, best_score = tool, score
+    return best
+
+
+def _text(plan: ChatPlan, rng: Any, prompt: str) -> str:
+    if plan.format == "json_schema":
+        assert plan.schema is not None
+        return _generate(plan.schema, rng, prompt, "response_format.json_schema.schema")
+    if plan.format == "json_object":
+        return json.dumps({"topic": replies.topic_of(prompt), "answer": replies.answer(rng, prompt, 24)},
+                          separators=(",", ":"))
+    last = plan.body["messages"][-1]
+    if last["role"] == "tool":
+        return replies.after_tool(rng, _tool_name(plan.body["messages"], last.get("tool_call_id")),
+                                  content_text(last.get("content")))
+    return replies.answer(rng, prompt, rng.randrange(24, 120))
+
+
+def _tool_name(messages: list[dict[str, Any]], call_id: str | None) -> str:
+    for message in reversed(messages):
+        for call in message.get("tool_calls") or ():
+            if call.get("id") == call_id:
+                return call["function"]["name"]
+    return ""
+
+
+def _generate(schema: dict[str, Any], rng: Any, prompt: str, param: str) -> str:
+    try:
+        return json.dumps(instance(schema, rng, hint=prompt), ensure_ascii=False, separators=(",", ":"))
+    except SchemaUnsupported as error:
+        raise ApiError("invalid_format", f"{param} cannot be satisfied: {error}", param=param) from None
+
+
+def _cut(text: str, max_tokens: int, stop: list[str]) -> tuple[str, str]:
+    """Where generation ends: at the first stop sequence the model completes within `max_tokens`
+    (the sequence itself is not returned, as in OpenAI), else at `max_tokens` (`length`)."""
+    pieces = tokens.pieces(text)
+    capped = "".join(pieces[:max_tokens])
+    hits = [i for i, sequence in ((text.find(s), s) for s in stop) if 0 <= i and i + len(sequence) <= len(capped)]
+    if hits:
+        return text[:min(hits)], "stop"
+    if len(pieces) > max_tokens:
+        return capped, "length"
+    return text, "stop"

@@ -1,0 +1,1 @@
+"""Deterministic content: token counts, reply text, JSON that satisfies a schema, embedding vectors."""
