@@ -224,10 +224,12 @@ def schema_depth(schema: Any) -> int:
         for key in _SINGLE:
             deepest = max(deepest, depth(node.get(key), active))
         for key in _LISTS:
-            for item in node.get(key) or ():
+            items = node.get(key)
+            for item in items if isinstance(items, list) else ():
                 deepest = max(deepest, depth(item, active))
         for key in ("properties", "patternProperties", "dependentSchemas"):
-            for item in (node.get(key) or {}).values():
+            members = node.get(key)
+            for item in members.values() if isinstance(members, dict) else ():
                 deepest = max(deepest, depth(item, active))
         kinds = node.get("type")
         kinds = kinds if isinstance(kinds, list) else [kinds]

@@ -8,27 +8,37 @@ construction cannot guarantee validity (oneOf exclusivity, merged allOf / siblin
 
 from __future__ import annotations
 
-import base64
 import copy
 import itertools
-import json
 import math
 import random
-import re
-import uuid
-from collections.abc import Callable
-from datetime import date, timedelta
 from fractions import Fraction
-from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
+from . import plausible
 from .regex_strings import PatternUnsupported, matching_string
+from .schema_keywords import (
+    ANNOTATIONS,
+    UNENFORCED,
+    SchemaUnsupported,
+    bound,
+    canonical_json,
+    constraining,
+    enum_values,
+    infer_type,
+    mentions_ref,
+    merge,
+    multiple_ok,
+    narrow,
+    pattern_found,
+    property_schema,
+    quick_reject,
+    title_of,
+    type_of,
+)
 
-
-class SchemaUnsupported(Exception):
-    """A schema we cannot satisfy (contradictory, non-local $ref, lookaround pattern, runaway size); caller decides."""
-
+__all__ = ["SchemaUnsupported", "instance"]
 
 MAX_DEPTH = 40  # JSON nesting depth treated as runaway recursion
 SOFT_DEPTH = 8  # from this depth on (or once a $ref recurses) take the cheapest branch: null, [], required only
@@ -36,19 +46,8 @@ MAX_ITEMS = 1000
 MAX_STRING = 100_000
 MAX_CHECKS = 200  # jsonschema validations per call, so nested retries cannot multiply without bound
 _NESTING = 120  # value() frames, bounds anyOf/allOf chains that add no JSON depth
-_ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$comment", "deprecated", "readOnly",
-                          "writeOnly", "$schema", "$id", "$anchor", "$defs", "definitions", "discriminator",
-                          "nullable"})  # nullable (OpenAPI 3.0) is read by pick_type, never merged or validated
-_LOOSE = frozenset({"not", "dependentSchemas", "propertyNames", "unevaluatedProperties", "unevaluatedItems",
-                    "maxContains"})
-_LOWER = frozenset({"minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties", "minContains"})
-_UPPER = frozenset({"maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties", "maxContains"})
-_SUBSCHEMAS = frozenset({"items", "additionalItems", "additionalProperties", "unevaluatedProperties",
-                         "unevaluatedItems", "contains", "propertyNames"})
 _SCALARS = ("null", "boolean", "integer", "number", "string")
 _TYPE_ORDER = {t: i for i, t in enumerate((*_SCALARS, "array", "object"))}
-_WORD = re.compile(r"[^\W_]+")
-_PY_TYPES = {"null": type(None), "boolean": bool, "string": str, "array": list, "object": dict}
 
 
 def instance(schema: dict, rng: random.Random, *, hint: str = "") -> Any:
@@ -78,7 +77,7 @@ class _Gen:
         self.nesting += 1
         try:
             flat, refs, lossy = self.flatten(schema, refs)
-            key = key or _title(flat)
+            key = key or title_of(flat)
             if not lossy:
                 return self.core(flat, key, depth, refs)
             for _ in range(5):
@@ -101,8 +100,8 @@ class _Gen:
                 ref = schema["$ref"]
                 rest = {k: v for k, v in schema.items() if k != "$ref"}
                 target, refs = self.resolve(ref), (*refs, ref)
-                lossy = lossy or _constraining(rest)
-                schema = _merge(rest, target) if lossy else target
+                lossy = lossy or constraining(rest)
+                schema = merge(rest, target) if lossy else target
             elif "allOf" in schema:
                 merged, lossy = {k: v for k, v in schema.items() if k != "allOf"}, True
                 for part in schema["allOf"]:
@@ -110,16 +109,16 @@ class _Gen:
                         if not (isinstance(part, dict) and "$ref" in part):
                             break
                         target, refs = self.resolve(part["$ref"]), (*refs, part["$ref"])
-                        part = _merge({k: v for k, v in part.items() if k != "$ref"}, target)
-                    merged = _merge(merged, part)
+                        part = merge({k: v for k, v in part.items() if k != "$ref"}, target)
+                    merged = merge(merged, part)
                 schema = merged
             elif "if" in schema:  # either (if and then) or (not if and else)
                 rest, lossy = {k: v for k, v in schema.items() if k not in ("if", "then", "else")}, True
                 test = schema["if"]
-                schema = _merge(rest, {"anyOf": [{"allOf": [test, schema.get("then", True)]},
-                                                 {"allOf": [{"not": test}, schema.get("else", True)]}]})
+                schema = merge(rest, {"anyOf": [{"allOf": [test, schema.get("then", True)]},
+                                                {"allOf": [{"not": test}, schema.get("else", True)]}]})
             else:
-                return schema, refs, lossy or not _LOOSE.isdisjoint(schema)
+                return schema, refs, lossy or not UNENFORCED.isdisjoint(schema)
         raise SchemaUnsupported("$ref / allOf chain does not end")
 
     def resolve(self, ref: Any) -> Any:
@@ -192,7 +191,7 @@ class _Gen:
     def pick_type(self, schema: dict, depth: int, refs: tuple[str, ...]) -> str:
         kind = schema.get("type")
         if kind is None:
-            kind = _infer_type(schema)
+            kind = infer_type(schema)
         types = [kind] if isinstance(kind, str) else list(dict.fromkeys(kind))
         if schema.get("nullable") is True and "null" not in types:
             types.append("null")
@@ -209,9 +208,9 @@ class _Gen:
 
     def enum(self, schema: dict) -> Any:
         """A const or enum member, keeping only those the sibling keywords (if any beyond `type`) accept."""
-        values = _enum_values({**schema, "enum": [schema["const"]]} if "const" in schema else schema)
+        values = enum_values({**schema, "enum": [schema["const"]]} if "const" in schema else schema)
         used = ("const", "type") if "const" in schema else ("enum", "type")
-        others = {k: v for k, v in schema.items() if k not in used and k not in _ANNOTATIONS}
+        others = {k: v for k, v in schema.items() if k not in used and k not in ANNOTATIONS}
         if others:
             values = [v for v in values if self.matches(others, v)]
             if not values:
@@ -231,11 +230,11 @@ class _Gen:
             self.rng.shuffle(order)
             nulls = [i for i in order if self.null_like(branches[i])]
             others = [i for i in order if i not in nulls]
-            kinds = {i: _type_of(self.peek(branches[i])) for i in others}
+            kinds = {i: type_of(self.peek(branches[i])) for i in others}
             if "string" in kinds.values() and "number" in kinds.values():  # Decimal: anyOf [number, string]
                 others.sort(key=lambda i: kinds[i] == "string")  # a number reads better than arbitrary text
             order = nulls + others if self.rng.random() < 0.2 else others + nulls
-        constrained, error = _constraining(rest), None
+        constrained, error = constraining(rest), None
         for i in order:
             branch = {"allOf": [rest, branches[i]]} if constrained else branches[i]
             try:
@@ -266,14 +265,14 @@ class _Gen:
         kinds = [kind] if isinstance(kind, str) else list(kind or ())
         if "const" in schema or "enum" in schema or (kinds and all(k in _SCALARS for k in kinds)):
             return 1
-        return 3 if _mentions_ref(schema, 4) else 2
+        return 3 if mentions_ref(schema, 4) else 2
 
     def matches(self, schema: Any, value: Any) -> bool:
         """Whether value is valid against schema, ruling out obvious mismatches before asking jsonschema."""
         flat = self.peek(schema)
         if isinstance(flat, bool):
             return flat
-        if not isinstance(flat, dict) or _quick_reject(flat, value, self.peek):
+        if not isinstance(flat, dict) or quick_reject(flat, value, self.peek):
             return False
         return self.valid(schema, value)
 
@@ -300,12 +299,12 @@ class _Gen:
             target = max(target, self.rng.randint(1, 2))
         while len(names) < target:
             names.append(spare.pop(0) if spare else self.extra_name(names, patterns, extra))
-        return {name: self.value(_property_schema(name, props, patterns, extra), name, depth + 1, refs)
+        return {name: self.value(property_schema(name, props, patterns, extra), name, depth + 1, refs)
                 for name in names}
 
     def extra_name(self, taken: list[str], patterns: dict, extra: Any) -> str:
         if extra is not False:
-            return next(w for w in itertools.chain(_EXTRA_KEYS, map("key_{}".format, itertools.count()))
+            return next(w for w in itertools.chain(plausible.EXTRA_KEYS, map("key_{}".format, itertools.count()))
                         if w not in taken)
         for pattern in patterns:
             try:
@@ -337,8 +336,8 @@ class _Gen:
         unique, seen, out = schema.get("uniqueItems") is True, set(), []
         pool = self.peek(items)
         if unique and not prefix and not need and isinstance(pool, dict) and "enum" in pool and (
-                _ANNOTATIONS.union(("enum", "type")).issuperset(pool)):  # distinct enum members: draw without repeats
-            values = _enum_values(pool)
+                ANNOTATIONS.union(("enum", "type")).issuperset(pool)):  # distinct enum members: draw without repeats
+            values = enum_values(pool)
             if len(values) < low:
                 raise SchemaUnsupported(f"only {len(values)} distinct values for {low} unique items")
             return copy.deepcopy(self.rng.sample(values, min(count, len(values))))
@@ -350,7 +349,7 @@ class _Gen:
             for attempt in range(40 if unique else 1):
                 self.salt = attempt // 4 * (i + 1)  # varies plain strings and widens number ranges on repeats
                 value = self.value(sub, key, depth + 1, refs)
-                mark = _canonical(value) if unique else ""
+                mark = canonical_json(value) if unique else ""
                 if not unique or mark not in seen:
                     break
             else:
@@ -365,20 +364,20 @@ class _Gen:
         if low > MAX_STRING or (high is not None and high < low):
             raise SchemaUnsupported(f"string length {low}..{high} is not satisfiable here")
         fmt, pattern = schema.get("format"), schema.get("pattern")
-        maker = _FORMATS.get(fmt)
-        if maker is None and pattern is not None and _category(key):
+        maker = plausible.FORMATS.get(fmt)
+        if maker is None and pattern is not None and plausible.category(key):
             maker = _Gen.text  # a plausible word often satisfies a loose pattern
         for _ in range(5 if maker and pattern else 1 if maker else 0):
             candidate = maker(self, key)
             if low <= len(candidate) <= (high if high is not None else math.inf) and (
-                    pattern is None or _search(pattern, candidate)):
+                    pattern is None or pattern_found(pattern, candidate)):
                 return candidate
         if pattern is not None:
             try:
                 return matching_string(pattern, self.rng, low, high)
             except PatternUnsupported as exc:
                 raise SchemaUnsupported(str(exc)) from exc
-        if fmt in _FORMATS:
+        if fmt in plausible.FORMATS:
             raise SchemaUnsupported(f"format {fmt!r} does not fit length {low}..{high}")
         return self.fit(self.text(key), low, high)
 
@@ -386,7 +385,7 @@ class _Gen:
         """Pad with whole sentences, cut at a word boundary where the bounds allow."""
         words, size = [text], len(text)
         while size < low:
-            words.append(self.rng.choice(_SENTENCES))
+            words.append(self.rng.choice(plausible.SENTENCES))
             size += len(words[-1]) + 1
         text = " ".join(words)
         if high is not None and len(text) > high:
@@ -396,9 +395,9 @@ class _Gen:
         return text
 
     def number(self, schema: dict, key: str, integer: bool) -> int | float:
-        low, low_excl = _bound(schema, "minimum", "exclusiveMinimum", 1)
-        high, high_excl = _bound(schema, "maximum", "exclusiveMaximum", -1)
-        plo, phi, places = _number_range(key) or ((1, 50, 0) if integer else (0, 100, 2))
+        low, low_excl = bound(schema, "minimum", "exclusiveMinimum", 1)
+        high, high_excl = bound(schema, "maximum", "exclusiveMaximum", -1)
+        plo, phi, places = plausible.number_range(key) or ((1, 50, 0) if integer else (0, 100, 2))
         phi += (phi - plo) * self.salt
         multiple = schema.get("multipleOf")
         if not integer and multiple is None:
@@ -412,17 +411,17 @@ class _Gen:
             low, high, plo, phi = (None if x is None else Fraction(str(x)) / step for x in (low, high, plo, phi))
         klo = None if low is None else math.floor(low) + 1 if low_excl else math.ceil(low)
         khi = None if high is None else math.ceil(high) - 1 if high_excl else math.floor(high)
-        a, b = _narrow(klo, khi, math.ceil(plo), max(math.ceil(plo), math.floor(phi)))
+        a, b = narrow(klo, khi, math.ceil(plo), max(math.ceil(plo), math.floor(phi)))
         for _ in range(20):
             k = self.rng.randint(a, b) * step
             value = int(k) if integer else float(k)
-            if multiple is None or _multiple_ok(value, multiple):
+            if multiple is None or multiple_ok(value, multiple):
                 return value
         raise SchemaUnsupported(f"no number found that jsonschema accepts as a multiple of {multiple}")
 
     def decimal(self, low: Any, low_excl: bool, high: Any, high_excl: bool, plo: float, phi: float,
                 places: int) -> float:
-        a, b = _narrow(low, high, plo, phi)
+        a, b = narrow(low, high, plo, phi)
         inside = lambda v: (low is None or v > low or (v == low and not low_excl)) and (  # noqa: E731
             high is None or v < high or (v == high and not high_excl))
         for value in [round(self.rng.uniform(a, b), places) for _ in range(8)] + [(a + b) / 2]:
@@ -431,16 +430,8 @@ class _Gen:
         raise SchemaUnsupported(f"empty number range {low}..{high}")
 
     def text(self, key: str) -> str:
-        category, span = _category(key), None
-        if category is None and (span := _number_range(key)):  # "price" as a string is still a number
-            low, high, places = span
-            text = str(round(self.rng.uniform(low, high), places) if places else self.rng.randint(low, high))
-        elif category is None:
-            text = f"{self.rng.choice(_ADJECTIVES)} {' '.join(t for t in _tokens(key) if t != 'name') or 'example'}"
-        else:
-            values = _WORDS[category][1]
-            text = values(self, key) if callable(values) else self.rng.choice(self.hinted(values))
-            self.person = text if category == "name" else self.person
+        """Plausible words for property `key`, salted on repeats so unique items stay distinct."""
+        text = plausible.text(self, key)
         return f"{text} {self.salt}" if self.salt else text
 
     def hinted(self, options: list | tuple) -> list | tuple:
@@ -448,372 +439,5 @@ class _Gen:
         if not self.hint:
             return options
         if self.hint_words is None:
-            self.hint_words = f" {' '.join(_WORD.findall(self.hint[:4000].lower()))} "
-        hits = [o for o in options if isinstance(o, str) and f" {_normal(o)} " in self.hint_words]
-        return hits or options
-
-
-def _enum_values(schema: dict) -> list:
-    kind = schema.get("type")
-    values = list(schema["enum"])
-    if kind == "string":
-        values = [v for v in values if isinstance(v, str)]
-    elif kind is not None:
-        kinds = [kind] if isinstance(kind, str) else kind
-        values = [v for v in values if any(_is_type(v, k) for k in kinds)]
-    if not values:
-        raise SchemaUnsupported("enum has no value of the allowed type")
-    return values
-
-
-def _constraining(schema: dict) -> bool:
-    return not _ANNOTATIONS.issuperset(schema)
-
-
-def _merge(base: dict, part: Any) -> dict:
-    """Both schemas at once, approximately: callers validate the result against the originals."""
-    if part is True:
-        return base
-    if not isinstance(part, dict):
-        raise SchemaUnsupported(f"cannot combine with schema {part!r}")
-    out = dict(base)
-    for k, v in part.items():
-        old = out.get(k)
-        if k not in out or old == v:
-            out[k] = v
-        elif k in _ANNOTATIONS:
-            continue
-        elif k == "type":
-            out[k] = _type_meet(old, v)
-        elif k == "required":
-            out[k] = list(dict.fromkeys([*old, *v]))
-        elif k == "properties":
-            out[k] = {**old, **{p: {"allOf": [old[p], s]} if p in old else s for p, s in v.items()}}
-        elif k in _LOWER or k in _UPPER:
-            out[k] = max(old, v) if k in _LOWER else min(old, v)
-        elif k == "enum":
-            out[k] = [x for x in old if any(_json_eq(x, y) for y in v)]
-        elif k in _SUBSCHEMAS:
-            out[k] = False if old is False or v is False else {"allOf": [old, v]}
-        elif k == "not":
-            out[k] = {"anyOf": [old, v]}
-        elif k == "allOf":
-            out[k] = [*old, *v]
-        elif k == "anyOf" and len(old) * len(v) <= 16:  # (a1 or a2) and (b1 or b2): every pairing is a branch
-            out[k] = [{"allOf": [a, b]} for a in old for b in v]
-        # anything else that does not combine (two patterns, two oneOf lists, ...) keeps the first; the caller's
-        # check against the original schema rejects values that miss the second
-    return out
-
-
-def _type_meet(a: Any, b: Any) -> list[str]:
-    a, b = ([a] if isinstance(a, str) else a), ([b] if isinstance(b, str) else b)
-    both = [t for t in a if t in b or (t == "integer" and "number" in b)]
-    both += ["integer"] if "number" in a and "integer" in b and "integer" not in both else []
-    if not both:
-        raise SchemaUnsupported(f"contradictory types {a} and {b}")
-    return both
-
-
-def _type_of(schema: Any) -> Any:
-    return schema.get("type") if isinstance(schema, dict) else None
-
-
-def _title(schema: dict) -> str:
-    title = schema.get("title")
-    return title if isinstance(title, str) else ""
-
-
-def _infer_type(schema: dict) -> str:
-    if any(k in schema for k in ("properties", "required", "additionalProperties", "patternProperties")):
-        return "object"
-    if any(k in schema for k in ("items", "prefixItems", "minItems", "maxItems", "contains", "uniqueItems")):
-        return "array"
-    if any(k in schema for k in ("minLength", "maxLength", "pattern", "format")):
-        return "string"
-    if any(k in schema for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")):
-        return "number"
-    return "any"
-
-
-def _property_schema(name: str, props: dict, patterns: dict, extra: Any) -> Any:
-    sub = props.get(name)
-    if not patterns and sub is not None:
-        return sub
-    hits = [s for p, s in patterns.items() if _search(p, name)]
-    if sub is None and not hits:
-        if extra is False:
-            raise SchemaUnsupported(f"required property {name!r} is not allowed by the schema")
-        sub = extra
-    parts = ([sub] if sub is not None else []) + hits
-    return parts[0] if len(parts) == 1 else {"allOf": parts}
-
-
-def _search(pattern: str, text: str) -> bool:
-    try:
-        return re.search(pattern, text) is not None
-    except (re.error, TypeError) as exc:
-        raise SchemaUnsupported(f"pattern {pattern!r} is not a usable regular expression") from exc
-
-
-def _quick_reject(schema: dict, value: Any, peek: Callable[[Any], Any]) -> bool:
-    """True if value plainly fails schema (type, const, enum, required, a tagged property)."""
-    kind = schema.get("type")
-    if kind is not None and not any(_is_type(value, k) for k in ([kind] if isinstance(kind, str) else kind)):
-        return True
-    if "const" in schema and not _json_eq(schema["const"], value):
-        return True
-    if "enum" in schema and not any(_json_eq(e, value) for e in schema["enum"]):
-        return True
-    if isinstance(value, dict):
-        if any(r not in value for r in schema.get("required", ())):
-            return True
-        props = schema.get("properties") or {}
-        for name, item in value.items():
-            sub = peek(props.get(name, True))
-            if isinstance(sub, dict) and (("const" in sub and not _json_eq(sub["const"], item)) or (
-                    "enum" in sub and not any(_json_eq(e, item) for e in sub["enum"]))):
-                return True
-    return False
-
-
-def _is_type(value: Any, kind: str) -> bool:
-    if kind == "integer":
-        return (isinstance(value, int) and not isinstance(value, bool)) or (
-            isinstance(value, float) and value.is_integer())
-    if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    expected = _PY_TYPES.get(kind)
-    return expected is not None and isinstance(value, expected)
-
-
-def _json_eq(a: Any, b: Any) -> bool:
-    return a == b and isinstance(a, bool) == isinstance(b, bool)
-
-
-def _canonical(value: Any) -> str:
-    def norm(v: Any) -> Any:
-        if isinstance(v, float) and v.is_integer():
-            return int(v)
-        if isinstance(v, list):
-            return [norm(x) for x in v]
-        return {k: norm(x) for k, x in v.items()} if isinstance(v, dict) else v
-
-    return json.dumps(norm(value), sort_keys=True)
-
-
-def _mentions_ref(schema: Any, budget: int) -> bool:
-    if budget <= 0:
-        return False
-    if isinstance(schema, dict):
-        return "$ref" in schema or any(_mentions_ref(v, budget - 1) for v in schema.values())
-    return isinstance(schema, list) and any(_mentions_ref(v, budget - 1) for v in schema)
-
-
-def _bound(schema: dict, inclusive: str, exclusive: str, sign: int) -> tuple[Any, bool]:
-    """The effective bound and whether it is exclusive (draft 2020 numbers and draft 4 booleans)."""
-    inc, exc = schema.get(inclusive), schema.get(exclusive)
-    if isinstance(exc, bool):
-        return inc, exc and inc is not None
-    if exc is not None and (inc is None or (exc - inc) * sign >= 0):
-        return exc, True
-    return inc, False
-
-
-def _narrow(low: Any, high: Any, plo: Any, phi: Any) -> tuple[Any, Any]:
-    """The preferred range [plo, phi] cut to the allowed one; if they miss, a same-width range at the near bound."""
-    if low is not None and high is not None and low > high:
-        raise SchemaUnsupported(f"empty range {low}..{high}")
-    a = plo if low is None else max(low, plo)
-    b = phi if high is None else min(high, phi)
-    if a < b or (a == b and low == high):
-        return a, b
-    width = phi - plo
-    if high is None or (low is not None and low >= phi):  # the allowed range lies above the preferred one
-        return low, low + width if high is None else min(high, low + width)
-    return (high - width if low is None else max(low, high - width)), high
-
-
-def _multiple_ok(value: int | float, multiple: Any) -> bool:
-    """jsonschema's own multipleOf test, float rounding included (0.3 is not a multiple of 0.1 there)."""
-    if isinstance(multiple, float):
-        quotient = value / multiple
-        return math.isfinite(quotient) and int(quotient) == quotient
-    return value % multiple == 0
-
-
-@lru_cache(maxsize=4096)
-def _tokens(key: str) -> tuple[str, ...]:
-    return tuple(_WORD.findall(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()))
-
-
-@lru_cache(maxsize=4096)
-def _normal(text: str) -> str:
-    """Lowercased words up to the first comma: 'Tokyo, Japan' counts as mentioned when a prompt says 'Tokyo'."""
-    return " ".join(_WORD.findall(text.split(",")[0].lower()))
-
-
-def _lookup(key: str, aliases: dict[str, str]) -> str | None:
-    tokens = _tokens(key)
-    if "_".join(tokens) in aliases:
-        return aliases["_".join(tokens)]
-    ordered = [t for t in reversed(tokens) if t != "name"] + (["name"] if tokens == ("name",) else [])
-    for token in ordered:
-        for form in (token, token[:-1] if token.endswith("s") else None, token[:-2] if token.endswith("es") else None):
-            if form in aliases:
-                return aliases[form]
-    return None
-
-
-@lru_cache(maxsize=4096)
-def _category(key: str) -> str | None:
-    return _lookup(key, _TEXT_ALIASES)
-
-
-@lru_cache(maxsize=4096)
-def _number_range(key: str) -> tuple[float, float, int] | None:
-    found = _lookup(key, _NUMBER_ALIASES)
-    return _NUMBERS[found][1] if found else None
-
-
-def _person(g: _Gen) -> str:
-    return g.rng.choice(_WORDS["name"][1])
-
-
-def _email(g: _Gen, key: str = "") -> str:
-    local = ".".join(_WORD.findall((g.person or _person(g)).lower().replace("'", "")))
-    return f"{local}@{g.rng.choice(('example.com', 'example.org', 'mail.example.net'))}"
-
-
-def _day(g: _Gen) -> date:
-    return date(2024, 1, 1) + timedelta(days=g.rng.randint(0, 730))
-
-
-def _clock(g: _Gen) -> str:
-    return f"{g.rng.randint(7, 20):02d}:{g.rng.choice((0, 15, 30, 45)):02d}:00"
-
-
-def _url(g: _Gen, key: str = "") -> str:
-    if _category(key) == "image":
-        return f"https://images.example.com/{g.rng.choice(_SLUGS)}.jpg"
-    return f"https://{g.rng.choice(_HOSTS)}/{g.rng.choice(_SLUGS)}"
-
-
-def _ipv4(g: _Gen, key: str = "") -> str:
-    return f"{g.rng.choice(('192.0.2', '198.51.100', '203.0.113'))}.{g.rng.randint(1, 254)}"
-
-
-def _identifier(g: _Gen, key: str) -> str:
-    head = next((t for t in _tokens(key) if t not in ("id", "identifier", "key", "ref")), "id")[:4]
-    return f"{head}_{g.rng.getrandbits(40):010x}"
-
-
-_FORMATS: dict[Any, Callable[[_Gen, str], str]] = {
-    "date-time": lambda g, k: f"{_day(g).isoformat()}T{_clock(g)}Z",
-    "date": lambda g, k: _day(g).isoformat(),
-    "time": lambda g, k: f"{_clock(g)}Z",
-    "duration": lambda g, k: g.rng.choice(("PT45M", "PT1H30M", "P2D", "P1DT12H", "PT2H", "P7D")),
-    "email": _email, "idn-email": _email,
-    "hostname": lambda g, k: g.rng.choice(_HOSTS), "idn-hostname": lambda g, k: g.rng.choice(_HOSTS),
-    "ipv4": _ipv4, "ipvanyaddress": _ipv4,
-    "ipv6": lambda g, k: f"2001:db8::{g.rng.randint(1, 0xFFFF):x}",
-    "ipvanyinterface": lambda g, k: f"{_ipv4(g)}/24", "ipvanynetwork": lambda g, k: "192.0.2.0/24",
-    "uri": _url, "iri": _url, "uri-reference": _url, "iri-reference": _url,
-    "uri-template": lambda g, k: f"https://{g.rng.choice(_HOSTS)}/items/{{id}}",
-    "uuid": lambda g, k: str(uuid.UUID(int=g.rng.getrandbits(128), version=4)),
-    "regex": lambda g, k: g.rng.choice(("^[a-z0-9_-]{3,16}$", "^\\d{4}-\\d{2}-\\d{2}$", "^[A-Z]{2}\\d{4}$")),
-    "json-pointer": lambda g, k: g.rng.choice(("/items/0", "/user/name", "/settings/theme")),
-    "relative-json-pointer": lambda g, k: g.rng.choice(("0", "1/name", "2/items/0")),
-    "byte": lambda g, k: base64.b64encode(g.text(k).encode()).decode(),
-    "name-email": lambda g, k: f"{_person(g)} <{_email(g)}>",
-}
-_HOSTS = ("example.com", "api.example.com", "docs.example.org", "shop.example.net", "www.example.com")
-_SLUGS = ("getting-started", "pricing", "about", "blog/spring-update", "products/4821", "help/faq", "photos/lake")
-_EXTRA_KEYS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
-_ADJECTIVES = ("Classic", "Standard", "Premium", "Simple", "Modern", "Fresh", "Custom", "Original", "Compact")
-_SENTENCES = (
-    "A concise overview of the main points.", "Everything went as planned and the results look good.",
-    "The team agreed to revisit this next week.", "Customers liked the new design and asked for more options.",
-    "This covers the key steps, from setup to the first result.", "Prices rose slightly while demand held steady.",
-)
-# category: (aliases, values); aliases are key tokens or whole snake_case keys that select the category
-_WORDS: dict[str, tuple[str, Any]] = {
-    "name": ("name full_name fullname author owner customer person contact user assignee recipient sender speaker "
-             "manager attendee participant guest patient student employee organizer reviewer friend",
-             ("Maria Lopez", "James Carter", "Aiko Tanaka", "Liam O'Brien", "Priya Sharma", "Lucas Martin",
-              "Amara Okafor", "Sofia Rossi")),
-    "first_name": ("first_name firstname given_name forename", ("Maria", "James", "Aiko", "Liam", "Priya", "Lucas")),
-    "last_name": ("last_name lastname surname family_name", ("Lopez", "Carter", "Tanaka", "Sharma", "Martin", "Rossi")),
-    "username": ("username user_name handle login nickname screen_name", ("maria_l", "jcarter", "aiko.t", "priya88")),
-    "city": ("city town hometown destination origin capital", ("Paris", "Tokyo", "New York", "London", "Berlin",
-                                                             "Sydney", "Toronto", "Madrid", "Nairobi", "Seoul")),
-    "country": ("country nation", ("France", "Japan", "United States", "United Kingdom", "Germany", "Australia",
-                                   "Canada", "Spain", "Kenya", "South Korea")),
-    "country_code": ("country_code", ("FR", "JP", "US", "GB", "DE", "AU", "CA")),
-    "state": ("state province region county", ("California", "Texas", "Ontario", "Bavaria", "Queensland")),
-    "address": ("address street_address", ("221B Baker Street, London", "350 Fifth Avenue, New York, NY",
-                                           "12 Rue de Rivoli, Paris", "1 Macquarie Street, Sydney")),
-    "street": ("street", ("Baker Street", "Fifth Avenue", "Main Street", "Rue de Rivoli")),
-    "zip": ("zip zipcode zip_code postal_code postcode", ("94103", "10001", "75001", "10115", "2000")),
-    "location": ("location place venue where", ("Paris, France", "Tokyo, Japan", "San Francisco, CA",
-                                                "London, UK", "Berlin, Germany")),
-    "phone": ("phone phone_number telephone mobile tel", ("+1-555-0142", "+44 20 7946 0958", "+33 1 23 45 67 89")),
-    "company": ("company organization organisation org employer business vendor supplier manufacturer brand",
-                ("Acme Corp", "Globex", "Initech", "Northwind Traders", "Contoso Ltd")),
-    "job": ("job job_title occupation role position profession", ("Software Engineer", "Product Manager",
-                                                                  "Data Analyst", "Designer", "Teacher")),
-    "department": ("department team division", ("Engineering", "Marketing", "Sales", "Finance", "Support")),
-    "title": ("title headline subject heading caption", ("Getting Started with the API", "Quarterly Planning Notes",
-                                                        "A Weekend in Kyoto", "Weekly Team Update")),
-    "text": ("description summary bio about details content text body message comment note reason explanation "
-             "answer response reply reasoning feedback review instructions abstract overview justification "
-             "rationale analysis conclusion thought output result story", _SENTENCES),
-    "question": ("question prompt", ("What time does the store open?", "How do I reset my password?",
-                                     "Which plan is best for a small team?")),
-    "query": ("query search search_query", ("best coffee near me", "weather tomorrow", "flights to Tokyo")),
-    "color": ("color colour", ("red", "blue", "green", "teal", "orange", "purple")),
-    "language": ("language", ("English", "French", "Spanish", "Japanese", "German")),
-    "locale": ("lang language_code locale", ("en", "fr", "es", "ja", "de")),
-    "currency": ("currency currency_code", ("USD", "EUR", "GBP", "JPY")),
-    "status": ("status", ("active", "pending", "completed", "cancelled")),
-    "priority": ("priority severity", ("low", "medium", "high")),
-    "category": ("category genre", ("electronics", "books", "travel", "health", "sports", "food")),
-    "tag": ("tag keyword label topic skill hobby interest", ("travel", "work", "research", "urgent", "family",
-                                                             "music", "cooking")),
-    "product": ("product item product_name", ("Wireless Headphones", "Espresso Machine", "Running Shoes",
-                                              "Desk Lamp", "Backpack")),
-    "sentiment": ("sentiment mood", ("positive", "neutral", "negative")),
-    "version": ("version", ("1.0.0", "2.3.1", "0.9.4")),
-    "file": ("file filename attachment", ("report.pdf", "notes.txt", "photo.jpg", "data.csv")),
-    "path": ("path filepath file_path directory folder", ("/home/user/report.pdf", "/srv/data/export.csv")),
-    "ingredient": ("ingredient", ("flour", "sugar", "butter", "eggs", "olive oil", "garlic")),
-    "step": ("step instruction", ("Preheat the oven to 180°C.", "Whisk the eggs and sugar together.",
-                                  "Simmer for ten minutes.")),
-    "weekday": ("weekday day_of_week", ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")),
-    "month": ("month", ("January", "March", "June", "September", "November")),
-    "email": ("email e_mail mail email_address", _email),
-    "url": ("url uri link website homepage href site source", _url),
-    "image": ("image avatar photo picture thumbnail logo icon image_url", _url),
-    "id": ("id identifier key ref", _identifier),
-    "uuid": ("uuid guid", _FORMATS["uuid"]),
-    "date": ("date birthday birth_date dob deadline due due_date day", _FORMATS["date"]),
-    "datetime": ("datetime timestamp at ts", _FORMATS["date-time"]),
-    "time": ("time", lambda g, k: _clock(g)[:5]),
-    "year": ("year", lambda g, k: str(g.rng.randint(1990, 2025))),
-    "ip": ("ip ip_address", _ipv4),
-    "host": ("host hostname domain", _FORMATS["hostname"]),
-    "slug": ("slug", lambda g, k: g.rng.choice(_SLUGS).split("/")[-1]),
-}
-_TEXT_ALIASES = {alias: cat for cat, (aliases, _) in _WORDS.items() for alias in aliases.split()}
-_NUMBERS: dict[str, tuple[str, tuple[float, float, int]]] = {
-    "age": ("age", (18, 80, 0)), "year": ("year", (1990, 2025, 0)), "month": ("month", (1, 12, 0)),
-    "day": ("day", (1, 28, 0)), "hour": ("hour hours", (0, 23, 0)), "minute": ("minute minutes second seconds",
-                                                                         (0, 59, 0)),
-    "money": ("price cost amount total subtotal salary fee balance budget revenue", (5, 500, 2)),
-    "rating": ("rating stars", (1, 5, 1)), "score": ("score percent percentage pct progress", (0, 100, 1)),
-    "ratio": ("probability confidence likelihood ratio share", (0, 1, 2)),
-    "lat": ("latitude lat", (-60, 70, 4)), "lon": ("longitude lon lng", (-170, 170, 4)),
-    "temp": ("temperature temp", (-5, 35, 1)), "population": ("population", (1000, 5_000_000, 0)),
-    "count": ("count quantity qty number num size length pages page", (1, 10, 0)),
-}
-_NUMBER_ALIASES = {alias: cat for cat, (aliases, _) in _NUMBERS.items() for alias in aliases.split()}
+            self.hint_words = plausible.hint_words(self.hint)
+        return plausible.mentioned(options, self.hint_words) or options

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from conftest import DEFAULT_KEY, PINNED_KEY, auth
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from mockserver.chat_request import schema_depth
@@ -343,3 +345,22 @@ def test_a_provider_failure_answers_502_and_stores_the_failed_completion(client,
 
 def test_the_pinned_team_gets_the_same_chat_shape(client):
     assert chat(client, key=PINNED_KEY).status_code == 200
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.sampled_from(["type", "properties", "items", "anyOf", "$ref", "$defs",
+                                                       "additionalProperties", "x"]), inner, max_size=4),
+                    max_leaves=12))
+def test_schema_depth_never_fails_on_malformed_schemas(schema):
+    assert schema_depth(schema) >= 0
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(["type", "properties", "items", "anyOf", "$ref", "enum", "minimum"]),
+                       st.none() | st.integers() | st.text(max_size=4) | st.lists(st.integers(), max_size=2),
+                       max_size=4))
+def test_a_malformed_response_schema_is_a_documented_400_never_a_500(client, schema):  # B-CHAT-7
+    response_format = {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}
+    response = chat(client, response_format=response_format)
+    assert response.status_code in (200, 400), response.text

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import random
-import time
 import uuid
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -110,7 +109,7 @@ def trees(leaves: st.SearchStrategy[dict]) -> st.SearchStrategy[dict]:
             children.map(lambda c: {"anyOf": [c, {"type": "null"}]}),
         )
 
-    nullable = leaves.filter(lambda s: isinstance(s.get("type"), str) and "const" not in s).map(
+    nullable = leaves.filter(lambda s: isinstance(s.get("type"), str) and s["type"] != "null" and "const" not in s).map(
         lambda s: {**s, "type": [s["type"], "null"]})
     return st.recursive(leaves | nullable, extend, max_leaves=10)
 
@@ -137,6 +136,7 @@ def strict_schemas(draw: st.DrawFn) -> dict:
 @settings(max_examples=150)
 @given(strict_schemas())
 def test_strict_schemas_give_valid_deterministic_values(schema: dict) -> None:
+    Draft202012Validator.check_schema(schema)
     value = generate(schema)
     check(schema, value)
     assert value == generate(schema)
@@ -238,15 +238,6 @@ def test_values_are_plausible() -> None:
         assert not value["city"].startswith(("Classic", "Standard")) and value["city"][0].isupper()
         datetime.fromisoformat(value["created_at"])
     assert generate({"type": "integer"}, 1) < 1000
-
-
-def test_typical_model_is_fast() -> None:
-    schema = to_strict_json_schema(Order)
-    generate(schema)
-    start = time.perf_counter()
-    for seed in range(100):
-        generate(schema, seed)
-    assert (time.perf_counter() - start) / 100 < 0.01  # loose: a few hundred microseconds is typical
 
 
 # --- hand-written tool parameters (non-strict) -------------------------------------------------------------------
