@@ -24,6 +24,7 @@ class Call:
     started: float
     operation: Operation | None = None
     route_error: ApiError | None = None  # an unknown route or method, raised once the team is known
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names; the first of repeated ones
     path_params: dict[str, str] = field(default_factory=dict)
     query: dict[str, Any] = field(default_factory=dict)
     team: dict[str, Any] | None = None

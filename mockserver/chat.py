@@ -32,7 +32,7 @@ async def create_chat_completion(call: Call) -> Response:
     billing.require_credit(call, worst["credits_charged"])
     reserved = worst["total_tokens"]
     reservation = spend_tokens(call, reserved)
-    has_key = call.request.headers.get("idempotency-key") is not None
+    has_key = call.headers.get("idempotency-key") is not None
     call.response_headers["Aurous-Idempotency-Status"] = (
         "ignored_streaming" if request.stream else ("processed" if has_key else "none")
     )
@@ -51,8 +51,8 @@ async def create_chat_completion(call: Call) -> Response:
                                  reply.reasoning_tokens)
     settle_tokens(call, reservation, reserved, usage["total_tokens"])
     if request.stream:
-        return EventStream(_stream(call, request, completion, reply, usage, has_key), 200, STREAM_HEADERS,
-                                 "text/event-stream")
+        stream = _stream(call, request, completion, reply, usage, has_key)
+        return EventStream(stream, 200, STREAM_HEADERS, "text/event-stream")
     body = _finished(completion, reply, usage)
     _save(call, body)
     _charge(call, body)
@@ -110,7 +110,7 @@ def _fail(call: Call, request: ChatPlan, completion: dict[str, Any]) -> Response
     if not request.stream:
         raise error
     maker = ChunkMaker(completion["id"], completion["created"], completion["model"], request.include_usage)
-    has_key = call.request.headers.get("idempotency-key") is not None
+    has_key = call.headers.get("idempotency-key") is not None
     first = chunks(maker, Reply("", "stop", 0), None, has_key)
     opening = next(first)[0]
 

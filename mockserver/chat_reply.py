@@ -40,6 +40,7 @@ class Reply:
     reasoning_tokens: int = 0
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     logprobs: list[dict[str, Any]] | None = None
+    pieces: list[str] = field(default_factory=list)  # the content's tokens, as streamed
 
     def message(self) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": self.content, "refusal": None}
@@ -61,17 +62,18 @@ def compose(plan: ChatPlan, seed: int, ids: IdFactory) -> Reply:
         reasoning = base + rng.randrange(base // 2 + 1)
     if tool is not None:
         arguments = _generate(tool["parameters"], rng, prompt, f"tools.{tool['name']}.function.parameters")
-        cut, finish = _cut(arguments, plan.max_tokens, [])
+        cut, finish, used = _cut(arguments, tokens.pieces(arguments), plan.max_tokens, [])
         call = {"id": ids.new("call"), "type": "function", "function": {"name": tool["name"], "arguments": cut}}
-        used = tokens.count(cut) + tokens.count(tool["name"])
+        used += tokens.count(tool["name"])
         return Reply(None, "length" if finish == "length" else "tool_calls", used, reasoning, [call],
                      [] if plan.logprobs else None)
-    text = _text(plan, rng, prompt)
-    content, finish = _cut(text, plan.max_tokens, plan.stop)
-    reply = Reply(content, finish, tokens.count(content), reasoning)
+    text, pieces = _text(plan, rng, prompt)
+    content, finish, used = _cut(text, pieces, plan.max_tokens, plan.stop)
+    if content is not text:
+        pieces = pieces[:used] if finish == "length" else tokens.pieces(content)
+    reply = Reply(content, finish, used, reasoning, pieces=pieces)
     if plan.logprobs:
-        reply.logprobs = replies.logprobs(rng_for("logprobs", seed, plan.reply_inputs), tokens.pieces(content),
-                                          plan.top_logprobs)
+        reply.logprobs = replies.logprobs(rng_for("logprobs", seed, plan.reply_inputs), pieces, plan.top_logprobs)
     return reply
 
 
@@ -105,18 +107,22 @@ def _tool_to_call(plan: ChatPlan, prompt: str) -> dict[str, Any] | None:
     return best
 
 
-def _text(plan: ChatPlan, rng: Any, prompt: str) -> str:
+def _text(plan: ChatPlan, rng: Any, prompt: str) -> tuple[str, list[str]]:
+    """The reply before any cut, with its tokens."""
     if plan.format == "json_schema":
         assert plan.schema is not None
-        return _generate(plan.schema, rng, prompt, "response_format.json_schema.schema")
-    if plan.format == "json_object":
-        return json.dumps({"topic": replies.topic_of(prompt), "answer": replies.answer(rng, prompt, 24)},
-                          separators=(",", ":"))
-    last = plan.body["messages"][-1]
-    if last["role"] == "tool":
-        return replies.after_tool(rng, _tool_name(plan.body["messages"], last.get("tool_call_id")),
+        text = _generate(plan.schema, rng, prompt, "response_format.json_schema.schema")
+    elif plan.format == "json_object":
+        answer = "".join(replies.answer(rng, prompt, 24))
+        text = json.dumps({"topic": replies.topic_of(prompt), "answer": answer}, separators=(",", ":"))
+    elif plan.body["messages"][-1]["role"] == "tool":
+        last = plan.body["messages"][-1]
+        text = replies.after_tool(rng, _tool_name(plan.body["messages"], last.get("tool_call_id")),
                                   content_text(last.get("content")))
-    return replies.answer(rng, prompt, rng.randrange(24, 120))
+    else:
+        parts = replies.answer(rng, prompt, rng.randrange(24, 120))
+        return "".join(parts), tokens.pieces_of_parts(parts)
+    return text, tokens.pieces(text)
 
 
 def _tool_name(messages: list[dict[str, Any]], call_id: str | None) -> str:
@@ -134,14 +140,15 @@ def _generate(schema: dict[str, Any], rng: Any, prompt: str, param: str) -> str:
         raise ApiError("invalid_format", f"{param} cannot be satisfied: {error}", param=param) from None
 
 
-def _cut(text: str, max_tokens: int, stop: list[str]) -> tuple[str, str]:
-    """Where generation ends: at the first stop sequence the model completes within `max_tokens`
-    (the sequence itself is not returned, as in OpenAI), else at `max_tokens` (`length`)."""
-    pieces = tokens.pieces(text)
-    capped = "".join(pieces[:max_tokens])
+def _cut(text: str, pieces: list[str], max_tokens: int, stop: list[str]) -> tuple[str, str, int]:
+    """Where generation ends, and the tokens generated: at the first stop sequence the model completes
+    within `max_tokens` (the sequence itself is not returned, as in OpenAI), else at `max_tokens`
+    (`length`)."""
+    capped = "".join(pieces[:max_tokens]) if len(pieces) > max_tokens else text
     hits = [i for i, sequence in ((text.find(s), s) for s in stop) if 0 <= i and i + len(sequence) <= len(capped)]
     if hits:
-        return text[:min(hits)], "stop"
+        content = text[:min(hits)]
+        return content, "stop", tokens.count(content)
     if len(pieces) > max_tokens:
-        return capped, "length"
-    return text, "stop"
+        return capped, "length", max_tokens
+    return text, "stop", len(pieces)

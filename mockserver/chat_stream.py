@@ -7,11 +7,11 @@ with `data: [DONE]`, and only a real failure carries an `error` key (B-CHAT-11).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from .chat_reply import Reply
+from .jsoncodec import dumps
 from .synth import tokens
 
 DONE = b"data: [DONE]\n\n"
@@ -23,7 +23,7 @@ IGNORED_KEY_WARNING = {
 
 
 def frame(chunk: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(chunk, separators=(",", ":"), ensure_ascii=False).encode() + b"\n\n"
+    return b"data: " + dumps(chunk) + b"\n\n"
 
 
 class ChunkMaker:
@@ -67,7 +67,7 @@ def chunks(maker: ChunkMaker, reply: Reply, usage: dict[str, Any] | None,
         yield maker.delta({"role": "assistant", "content": ""}, **extra), 0
         logprobs = reply.logprobs
         start = 0
-        for part in _groups(tokens.pieces(reply.content or "")):
+        for part in _groups(reply.pieces):
             part_logprobs = None if logprobs is None else logprobs[start:start + len(part)]
             start += len(part)
             yield maker.delta({"content": "".join(part)}, logprobs=part_logprobs), len(part)

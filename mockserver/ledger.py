@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .clock import Clock, isoformat
+from .clock import Clock, from_unix, isoformat
 from .ids import IdFactory
 from .store import Store
 
@@ -54,7 +54,6 @@ class Ledger:
             "generation_id": generation_id,
             "hold_id": hold_id,
             "description": description,
-            "created_at": isoformat(self._clock.now()),
             "_at": self._clock.time(),
             "_usage_kind": usage_kind,
         }
@@ -88,5 +87,8 @@ def open_holds(lines: list[dict[str, Any]]) -> float:
 
 
 def public(line: dict[str, Any]) -> dict[str, Any]:
-    """A ledger line as the API shows it (without the mock's bookkeeping fields)."""
-    return {k: v for k, v in line.items() if not k.startswith("_")}
+    """A ledger line as the API shows it (without the mock's bookkeeping fields). The time is
+    formatted here, on read, so writing a line stays cheap on the request path."""
+    shown = {k: v for k, v in line.items() if not k.startswith("_")}
+    shown["created_at"] = isoformat(from_unix(line["_at"]))
+    return shown

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Send
 
+from .jsoncodec import dumps
+
 JSON = "application/json"
 
 
 def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(value, separators=(",", ":")).encode(), status, headers, JSON)
+    return Response(dumps(value), status, headers, JSON)
 
 
 def json_bytes(body: bytes, status: int = 200) -> Response:

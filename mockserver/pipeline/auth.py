@@ -9,7 +9,7 @@ from ..errors import ApiError
 
 
 def presented_key(call: Call) -> str | None:
-    headers = call.request.headers
+    headers = call.headers
     key = headers.get("x-api-key")
     if key:
         return key.strip()

@@ -45,6 +45,8 @@ class ApiApp:
             return
         mock = self.mock
         call = Call(mock, Request(scope, receive), mock.ids.new("req"), mock.clock.time())
+        # Looked up by several stages: one dict instead of a scan of the header list per lookup.
+        call.headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
         try:
             try:
                 call.operation, call.path_params = mock.contract.match(scope["method"], scope["path"])
@@ -79,5 +81,13 @@ def stamp(response: Response, call: Call) -> None:
     raw.append((b"aurous-request-id", request_id))
     raw.append((b"x-request-id", request_id))
     raw.append((b"aurous-version", version_for_response(call).encode()))
+    names = _ENCODED_NAMES
     for name, value in call.response_headers.items():
-        raw.append((name.lower().encode(), value.encode()))
+        encoded = names.get(name)
+        if encoded is None:
+            encoded = names[name] = name.lower().encode()
+        raw.append((encoded, value.encode()))
+
+
+# Header names are a small fixed set: encode each once.
+_ENCODED_NAMES: dict[str, bytes] = {}

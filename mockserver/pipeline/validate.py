@@ -41,7 +41,7 @@ def _validate_parameters(call: Call, operation: Operation) -> None:
         elif param.location == "header":
             if param.name.lower() in _SKIPPED_HEADERS:
                 continue
-            raw = request.headers.get(param.name)
+            raw = call.headers.get(param.name.lower())
         else:
             continue
         if raw is None:
@@ -86,7 +86,7 @@ async def _read_body(call: Call, operation: Operation) -> None:
         if operation.body_required:
             raise ApiError("missing_field", "The request body is required: send a JSON object.")
         return
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    media_type = call.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     is_json = media_type == "application/json" or (
         media_type.startswith("application/") and media_type.endswith("+json")
     )

@@ -8,7 +8,7 @@ from ..call import Call, Next
 
 
 async def resolve_version(call: Call, call_next: Next) -> Response:
-    pinned = call.request.headers.get("aurous-version")
+    pinned = call.headers.get("aurous-version")
     if pinned is not None:
         call.version = call.mock.versions.parse_pin(pinned.strip())
     elif call.team is not None:
@@ -23,7 +23,7 @@ def version_for_response(call: Call) -> str:
     if call.version is not None:
         return call.version
     versions = call.mock.versions
-    pinned = call.request.headers.get("aurous-version")
+    pinned = call.headers.get("aurous-version")
     if pinned is not None and versions.is_valid(pinned.strip()):
         return pinned.strip()
     if call.team is not None:

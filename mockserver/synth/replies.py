@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
-from .tokens import pieces
+from .tokens import count
 
 _OPENERS = (
     "Sure.", "Good question.", "Here is a short answer.", "Certainly.", "Happy to help.", "In short:",
@@ -26,6 +27,8 @@ _SENTENCES = (
     "A good rule of thumb is to prefer the simplest option that meets the requirement.",
     "For {topic}, the documentation and a small experiment usually settle the question.",
 )
+# 256 fixed orders of the sentences, drawn once: picking one costs one random draw, not a shuffle.
+_ORDERS = tuple(tuple(random.Random(i).sample(range(len(_SENTENCES)), len(_SENTENCES))) for i in range(256))
 _AFTER_TOOL = (
     "The {tool} tool returned {result}.",
     "Based on the {tool} result, here is what I found: {result}.",
@@ -44,6 +47,7 @@ _STOPWORDS = frozenset(
 _WORD = re.compile(r"[^\W\d_]{4,}")
 
 
+@lru_cache(maxsize=4096)
 def topic_of(text: str) -> str:
     """What the user's message is about: its names (capitalised words after the first), else its last
     content words."""
@@ -59,21 +63,22 @@ def _unique(words: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-def answer(rng: random.Random, prompt: str, target_tokens: int) -> str:
-    """A reply of roughly `target_tokens` tokens about the prompt."""
+def answer(rng: random.Random, prompt: str, target_tokens: int) -> list[str]:
+    """A reply of roughly `target_tokens` tokens about the prompt, as its sentences (each one starts at a
+    token boundary, so `tokens.pieces_of_parts` can count them one by one)."""
     topic = topic_of(prompt)
     parts = [rng.choice(_OPENERS)]
-    size = len(pieces(parts[0]))
-    sentences = list(_SENTENCES)
-    rng.shuffle(sentences)
-    for i, template in enumerate(sentences * 4):
+    size = count(parts[0])
+    order = _ORDERS[rng.getrandbits(8)]
+    for i, index in enumerate(order * 4):
+        template = _SENTENCES[index]
         if size >= target_tokens:
             break
         sentence = template.format(topic=topic)
         separator = "\n\n" if i and i % 3 == 0 else " "
         parts.append(separator + sentence)
-        size += len(pieces(separator + sentence))
-    return "".join(parts)
+        size += count(separator + sentence)
+    return parts
 
 
 def after_tool(rng: random.Random, tool: str, result: str) -> str:

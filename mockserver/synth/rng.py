@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from typing import Any
+
+from ..jsoncodec import dumps
 
 
 def digest(*parts: Any) -> bytes:
     """A stable hash of JSON-able parts (never Python's `hash()`, which changes per process)."""
-    text = json.dumps(parts, separators=(",", ":"), sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).digest()
+    return hashlib.sha256(dumps(parts, sort_keys=True)).digest()
 
 
 def rng_for(*parts: Any) -> random.Random:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 _PIECES = re.compile(r"'(?:s|t|re|ve|m|ll|d)\b| ?[^\W\d_]+| ?\d{1,3}| ?[^\s\w]+|_+|\s+(?!\S)|\s+")
@@ -28,17 +29,35 @@ TOKENS_PER_IMAGE = 85
 
 def pieces(text: str) -> list[str]:
     """The tokens of `text`, in order; joining them gives `text` back."""
+    return list(_short(text)) if len(text) <= 256 else list(_scan(text))
+
+
+def pieces_of_parts(parts: Iterable[str]) -> list[str]:
+    """The tokens of `"".join(parts)`, when every part starts at a token boundary (a sentence after a
+    sentence): each part is tokenized once and remembered, since replies reuse their sentences."""
+    out: list[str] = []
+    for part in parts:
+        out.extend(_short(part) if len(part) <= 256 else _scan(part))
+    return out
+
+
+@lru_cache(maxsize=16384)
+def _short(text: str) -> tuple[str, ...]:
+    return _scan(text)
+
+
+def _scan(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for piece in _PIECES.findall(text):
         if len(piece) <= _WHOLE or not piece.strip().isalpha():
             out.append(piece)
         else:
             out.extend(piece[i:i + _CHUNK] for i in range(0, len(piece), _CHUNK))
-    return out
+    return tuple(out)
 
 
 def count(text: str) -> int:
-    return len(pieces(text))
+    return len(_short(text)) if len(text) <= 256 else len(_scan(text))
 
 
 def count_json(value: Any) -> int:

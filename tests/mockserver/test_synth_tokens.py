@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.synth import tokens
+from mockserver.synth import replies, tokens
 
 
 @given(st.text())
@@ -33,3 +35,9 @@ def test_a_conversation_counts_its_frames_and_images():
                                           {"type": "image_url", "image_url": {"url": "https://x.test/a.png"}}]}]
     assert tokens.count_messages(text) == tokens.TOKENS_REPLY_PRIMING + tokens.TOKENS_PER_MESSAGE + 1 + 3
     assert tokens.count_messages(image) == tokens.count_messages(text) + tokens.TOKENS_PER_IMAGE
+
+
+@given(st.text(max_size=60), st.integers(1, 200), st.integers(0, 10))
+def test_a_reply_counted_sentence_by_sentence_counts_as_the_whole(prompt, target, seed):
+    parts = replies.answer(random.Random(seed), prompt, target)
+    assert tokens.pieces_of_parts(parts) == tokens.pieces("".join(parts))
