@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
+from starlette.types import Receive, Scope, Send
 
 from . import account, catalog, chat, embeddings  # noqa: F401  (resource modules register their handlers on import)
 from .admin import admin_response, admin_routes
@@ -25,7 +26,7 @@ def create_app(
     fixtures: str | Path | None = None,
     seed: int | None = None,
     admin_token: str | None = None,
-) -> Starlette:
+) -> MockApp:
     """Build the mock. Raises `FixtureError` (file, line, field) when a fixture is broken."""
     config = config or MockConfig()
     overrides = {
@@ -51,4 +52,23 @@ def create_app(
     # routes and methods itself with the full set of headers.
     app.router.default = api
     app.state.mock = mock
-    return app
+    return MockApp(app, api)
+
+
+class MockApp:
+    """The mock as one ASGI app. HTTP requests outside `/__mock` go straight to the API pipeline, which
+    renders its own errors, so they skip Starlette's middleware and router; the admin API, lifespan and
+    websockets go through Starlette."""
+
+    def __init__(self, admin: Starlette, api: ApiApp) -> None:
+        self.admin = admin
+        self.api = api
+        self.state = admin.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            if not (path == "/__mock" or path.startswith("/__mock/")):
+                await self.api(scope, receive, send)
+                return
+        await self.admin(scope, receive, send)

@@ -27,11 +27,11 @@ async def create_chat_completion(call: Call) -> Response:
     request = plan(call)
     mock = call.mock
     model = request.model
-    worst = billing.chat_receipt(model, mock.catalog.pricing_version, request.prompt_tokens, request.max_tokens,
-                                 reasoning_cap(request.reasoning_effort))
-    billing.require_credit(call, worst["credits_charged"])
-    reserved = worst["total_tokens"]
-    reservation = spend_tokens(call, reserved)
+    most_output = request.max_tokens + reasoning_cap(request.reasoning_effort)
+    billing.require_credit(call, billing.cost(request.prompt_tokens, model["chat_pricing"]["input"])
+                           + billing.cost(most_output, model["chat_pricing"]["output"]))
+    reserved = request.prompt_tokens + most_output
+    reservation = spend_tokens(call, reserved, show=False)
     has_key = call.headers.get("idempotency-key") is not None
     call.response_headers["Aurous-Idempotency-Status"] = (
         "ignored_streaming" if request.stream else ("processed" if has_key else "none")

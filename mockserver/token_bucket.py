@@ -17,9 +17,9 @@ def window(now: float) -> tuple[int, float]:
     return window_start, window_start + WINDOW_SECONDS
 
 
-def spend_tokens(call: Call, tokens: int) -> tuple[str, float]:
+def spend_tokens(call: Call, tokens: int, *, show: bool = True) -> tuple[str, float]:
     """Reserve `tokens` from the team's TPM bucket, or refuse with 429 (B-RL-2). Returns the
-    reservation for `settle_tokens`."""
+    reservation for `settle_tokens`; `show=False` leaves the headers to it."""
     assert call.team is not None
     now = call.mock.clock.time()
     window_start, reset_at = window(now)
@@ -36,17 +36,21 @@ def spend_tokens(call: Call, tokens: int) -> tuple[str, float]:
             "minute's bucket.",
             headers={"Retry-After": str(math.ceil(wait)), "retry-after-ms": str(math.ceil(wait * 1000))},
         )
-    token_headers(call, used, reset_at, now)
+    if show:
+        token_headers(call, used, reset_at, now)
     return key, reset_at
 
 
 def settle_tokens(call: Call, reservation: tuple[str, float], reserved: int, used: int) -> None:
-    """Give back what a reservation did not use (the reply was shorter than its cap)."""
+    """Give back what a reservation did not use (the reply was shorter than its cap), and show the
+    bucket."""
     key, reset_at = reservation
     now = call.mock.clock.time()
-    if used != reserved and reset_at > now:
-        total = call.mock.store.incr("tpm", key, used - reserved, reset_at, now)
-        token_headers(call, total, reset_at, now)
+    if reset_at <= now:  # the reservation's window has passed: show the current one
+        window_start, reset_at = window(now)
+        key, used, reserved = f"{call.team_id}:{window_start}", 0, 0
+    total = call.mock.store.incr("tpm", key, used - reserved, reset_at, now)
+    token_headers(call, total, reset_at, now)
 
 
 def token_headers(call: Call, used: float, reset_at: float, now: float) -> None:

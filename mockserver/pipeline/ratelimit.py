@@ -45,11 +45,15 @@ async def limit_requests(call: Call, call_next: Next) -> Response:
 
 
 async def limit_tokens(call: Call, call_next: Next) -> Response:
-    """Show the TPM bucket on every answer of a token-metered operation, refusals included; the
-    handler spends from it once it has counted the request's tokens."""
-    if call.team is not None and call.operation is not None and call.operation.tpm:
-        now = call.mock.clock.time()
-        window_start, reset_at = window(now)
-        used = call.mock.store.incr("tpm", f"{call.team['id']}:{window_start}", 0, reset_at, now)
-        token_headers(call, used, reset_at, now)
-    return await call_next(call)
+    """Show the TPM bucket on every answer of a token-metered operation: the handler shows it once it
+    has spent from it; any answer before that (a refusal) shows it as it stands."""
+    if call.team is None or call.operation is None or not call.operation.tpm:
+        return await call_next(call)
+    try:
+        return await call_next(call)
+    finally:
+        if "X-RateLimit-TPM-Limit" not in call.response_headers:
+            now = call.mock.clock.time()
+            window_start, reset_at = window(now)
+            used = call.mock.store.incr("tpm", f"{call.team['id']}:{window_start}", 0, reset_at, now)
+            token_headers(call, used, reset_at, now)
