@@ -12,7 +12,7 @@ from . import billing
 from .call import Call
 from .chat_reply import Reply, compose, reasoning_cap
 from .chat_request import ChatPlan, plan
-from .chat_stream import DONE, ChunkMaker, chunks, frame
+from .chat_stream import DONE, ChunkMaker, chunks, frame, opening
 from .errors import ApiError
 from .registry import operation
 from .responses import EventStream, json_response
@@ -45,7 +45,7 @@ async def create_chat_completion(call: Call) -> Response:
     call.notes["completion_id"] = completion["id"]
     if request.outcome == "provider_failure":
         settle_tokens(call, reservation, reserved, 0)
-        return _fail(call, request, completion)
+        return _fail(call, request, completion, has_key)
     reply = compose(request, mock.config.seed, mock.ids)
     usage = billing.chat_receipt(model, mock.catalog.pricing_version, request.prompt_tokens, reply.completion_tokens,
                                  reply.reasoning_tokens)
@@ -102,7 +102,7 @@ def _charge(call: Call, body: dict[str, Any]) -> None:
         billing.charge(call, usage["credits_charged"], "chat", f"Chat completion ({body['model']})", body["id"])
 
 
-def _fail(call: Call, request: ChatPlan, completion: dict[str, Any]) -> Response:
+def _fail(call: Call, request: ChatPlan, completion: dict[str, Any], has_key: bool) -> Response:
     """B-CHAT-11: the provider failed; the completion is stored as failed and nothing is billed."""
     error = ApiError("chat_provider_unavailable")
     error_object = call.mock.errors.error_object(error)
@@ -110,12 +110,10 @@ def _fail(call: Call, request: ChatPlan, completion: dict[str, Any]) -> Response
     if not request.stream:
         raise error
     maker = ChunkMaker(completion["id"], completion["created"], completion["model"], request.include_usage)
-    has_key = call.headers.get("idempotency-key") is not None
-    first = chunks(maker, Reply("", "stop", 0), None, has_key)
-    opening = next(first)[0]
+    first = opening(maker, has_key)
 
     async def failing() -> AsyncIterator[bytes]:
-        yield frame(opening)
+        yield frame(first)
         yield frame(maker.chunk([], error=error_object))
         yield DONE
 

@@ -48,12 +48,17 @@ class ChunkMaker:
         return self.chunk([choice], **extra)
 
 
+def opening(maker: ChunkMaker, warning: bool, content: str | None = "") -> dict[str, Any]:
+    """The first chunk: the assistant's role, and the warning when an Idempotency-Key was ignored (B-IDEM-5)."""
+    extra = {"warning": IGNORED_KEY_WARNING} if warning else {}
+    return maker.delta({"role": "assistant", "content": content}, **extra)
+
+
 def chunks(maker: ChunkMaker, reply: Reply, usage: dict[str, Any] | None,
            warning: bool) -> Iterator[tuple[dict[str, Any], int]]:
     """Each chunk with the number of completion tokens it carries (what a disconnect would leave billed)."""
-    extra = {"warning": IGNORED_KEY_WARNING} if warning else {}
     if reply.tool_calls:
-        yield maker.delta({"role": "assistant", "content": None}, **extra), 0
+        yield opening(maker, warning, None), 0
         for index, call in enumerate(reply.tool_calls):
             function = call["function"]
             yield maker.delta({"tool_calls": [{
@@ -64,7 +69,7 @@ def chunks(maker: ChunkMaker, reply: Reply, usage: dict[str, Any] | None,
                 delta = {"tool_calls": [{"index": index, "function": {"arguments": "".join(part)}}]}
                 yield maker.delta(delta), len(part)
     else:
-        yield maker.delta({"role": "assistant", "content": ""}, **extra), 0
+        yield opening(maker, warning), 0
         logprobs = reply.logprobs
         start = 0
         for part in _groups(reply.pieces):

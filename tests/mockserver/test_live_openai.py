@@ -202,6 +202,27 @@ def test_rate_limits_and_credit_refusals_raise_typed_exceptions(live, sdk):  # B
         assert caught.value.code == code
 
 
+def test_a_streamed_provider_failure_raises_in_the_sdk_and_the_completion_is_failed(sdk):  # B-CHAT-11, B-CHAT-5
+    stream = sdk.chat.completions.create(model=PRO, messages=ASK, stream=True,
+                                         metadata={"aurous_mock_outcome": "provider_failure"})
+    seen = []
+    with pytest.raises(openai.APIError, match="Provider request failed"):
+        for chunk in stream:
+            seen.append(chunk)
+    (opening,) = seen
+    stored = sdk.get(f"/chat/completions/{opening.id}", cast_to=object)
+    assert stored["status"] == "failed" and stored["error"]["code"] == "chat_provider_unavailable"
+
+
+def test_a_streamed_call_with_an_idempotency_key_warns_in_its_first_chunk(sdk):  # B-IDEM-5
+    raw = sdk.chat.completions.with_raw_response.create(model=PRO, messages=ASK, stream=True,
+                                                        extra_headers={"Idempotency-Key": "live-stream-1"})
+    assert raw.headers["Aurous-Idempotency-Status"] == "ignored_streaming"
+    chunks = list(raw.parse())
+    assert chunks[0].model_extra["warning"]["code"] == "idempotency_key_ignored_streaming"
+    assert all("warning" not in (chunk.model_extra or {}) for chunk in chunks[1:])
+
+
 @pytest.mark.anyio
 async def test_async_client_creates_streams_and_embeds(live):  # B-CHAT-1, B-EMB-1
     async def check(response: httpx.Response) -> None:
