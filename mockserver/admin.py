@@ -68,7 +68,7 @@ def _package_version() -> str:
 
 
 async def _body(request: Request, validator: Draft202012Validator, *, optional: bool = False) -> dict[str, Any]:
-    raw = await read_limited(request, MAX_ADMIN_BODY_BYTES)
+    raw = await read_limited(request.receive, request.headers.get("content-length"), MAX_ADMIN_BODY_BYTES)
     if not raw.strip() and optional:
         return {}
     body = parse_json(raw)

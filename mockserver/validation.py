@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive
 
 from .errors import ApiError
 
@@ -41,19 +42,29 @@ KEYWORD_CODES = {
 }
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it passes the limit (declared or streamed)."""
-    declared = request.headers.get("content-length")
+async def read_limited(receive: Receive, declared: str | None, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes the limit (declared or streamed).
+
+    Read from the ASGI messages themselves: a body that arrives in one message (the usual case) is
+    returned as it came, without a copy."""
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ApiError("request_too_large", f"The request body is larger than {limit} bytes.")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise ApiError("request_too_large", f"The request body is larger than {limit} bytes.")
+        if not message.get("more_body", False):
+            if not chunks:
+                return chunk
+            chunks.append(chunk)
+            return b"".join(chunks)
         chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _reject_constant(name: str) -> Any:

@@ -80,8 +80,8 @@ def _coerce(param: Parameter, raw: str) -> Any:
 
 
 async def _read_body(call: Call, operation: Operation) -> None:
-    request = call.request
-    call.raw_body = raw = await read_limited(request, call.mock.config.max_body_bytes)
+    call.raw_body = raw = await read_limited(call.request.receive, call.headers.get("content-length"),
+                                             call.mock.config.max_body_bytes)
     if not raw.strip():
         if operation.body_required:
             raise ApiError("missing_field", "The request body is required: send a JSON object.")
