@@ -56,11 +56,22 @@ def parse_response(buffer: bytearray | bytes) -> tuple[int, int, bool] | None:
 class _Tally:
     """What all connections of one built-in load run have seen."""
 
-    wire: bytes
+    request: Request
     deadline: int
     latencies: list[int] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
+    sent: int = 0
+    _wire: bytes = b""
+
+    def next_wire(self) -> bytes:
+        """The same bytes every time, unless the scenario sends a fresh header value per request."""
+        self.sent += 1
+        if self.request.scenario.fresh_header:
+            return self.request.wire(self.sent)
+        if not self._wire:
+            self._wire = self.request.wire()
+        return self._wire
 
 
 class _LoadConnection(asyncio.Protocol):
@@ -88,7 +99,7 @@ class _LoadConnection(asyncio.Protocol):
             return
         self.in_flight = True
         self.sent = time.perf_counter_ns()
-        self.transport.write(self.tally.wire)
+        self.transport.write(self.tally.next_wire())
 
     def data_received(self, data: bytes) -> None:
         assert self.transport is not None
@@ -131,7 +142,7 @@ async def _drive(request: Request, seconds: float, connections: int) -> LoadResu
     """Keep-alive connections each sending the next request as soon as the previous answer is read, as wrk does."""
     loop = asyncio.get_running_loop()
     start = time.perf_counter_ns()
-    tally = _Tally(request.wire(), start + int(seconds * 1e9))
+    tally = _Tally(request, start + int(seconds * 1e9))
     open_connections: list[_LoadConnection] = []
 
     async def slot() -> None:

@@ -16,6 +16,9 @@ from bench.ttfb import TtfbReport
 STARTUP_TARGET_S = 1.0
 # Least share of the bare endpoint's req/s (same run) per mock scenario; scenarios not listed have no target.
 RATIO_TARGETS = {"models": 0.5, "chat": 0.3}
+# Scenarios compared with each other rather than with bare: (scenario, against, least ratio or None).
+COMPARISONS = (("chat_key_fresh", "chat", None), ("chat_key_replay", "chat", None),
+               ("chat_key_replay", "chat_key_fresh", 1.0))
 
 
 @dataclass
@@ -147,8 +150,19 @@ def print_summary(reports: list[ScenarioReport], startup: list[float], ttfb: Ttf
             f" (target >= {report.ratio_target:.0%}: {'met' if report.ratio_target_met else 'MISSED'})")
         print(f"{report.scenario.name + ' vs bare:':<{width + 9}} {report.ratio:6.1%} of the bare endpoint's req/s"
               f"{target}")
+    print_comparisons(reports)
     if ttfb is not None:
         print_ttfb(ttfb)
+
+
+def print_comparisons(reports: list[ScenarioReport]) -> None:
+    """The cost of a stage: one scenario's req/s against another's of the same run."""
+    by_name = {r.scenario.name: r for r in reports}
+    for name, against, least in COMPARISONS:
+        if name in by_name and against in by_name and by_name[against].median("rps"):
+            ratio = by_name[name].median("rps") / by_name[against].median("rps")
+            target = "" if least is None else f" (target >= {least:.0%}: {'met' if ratio >= least else 'MISSED'})"
+            print(f"{name} vs {against}: {ratio:6.1%} of its req/s{target}")
 
 
 def print_ttfb(ttfb: TtfbReport) -> None:

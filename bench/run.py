@@ -41,6 +41,10 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("models", "mock", "GET", "/v1/models", auth=True, note="the full pipeline and a 2.5 kB cached body"),
     Scenario("team", "mock", "GET", "/v1/team", auth=True, note="the full pipeline and a small dumped body"),
     chat_scenario("chat", stream=False, note="a non-streamed chat completion: validation, reply, billing, storage"),
+    chat_scenario("chat_key_fresh", stream=False, fresh_header="Idempotency-Key",
+                  note="the same chat call with a new Idempotency-Key each time: claimed, processed, remembered"),
+    chat_scenario("chat_key_replay", stream=False, headers=(("Idempotency-Key", "bench-replay"),),
+                  note="the same chat call with one Idempotency-Key: every request after the first is a replay"),
 )
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 

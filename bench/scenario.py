@@ -3,6 +3,7 @@ figures of one timed run. The scenarios themselves are listed in `run.py` (`SCEN
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from bench.servers import HOST
@@ -16,7 +17,8 @@ class Scenario:
     """One request driven in a loop against one target (`bare` or `mock`).
 
     `auth` adds `X-Api-Key` with a key of a fresh high-limit team; `headers` and `body` are sent as
-    given (a JSON body needs its own `Content-Type` header here).
+    given (a JSON body needs its own `Content-Type` header here); `fresh_header` is sent with a new
+    value on every request (a fresh `Idempotency-Key` each time).
     """
 
     name: str
@@ -27,6 +29,7 @@ class Scenario:
     headers: tuple[tuple[str, str], ...] = ()
     body: str | None = None
     note: str = ""
+    fresh_header: str | None = None
 
 
 @dataclass
@@ -37,15 +40,19 @@ class Request:
     port: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    # What makes `fresh_header` values unique to this run: ids of an earlier run would be replays.
+    run_token: str = field(default_factory=lambda: secrets.token_hex(6))
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}{self.scenario.path}"
 
-    def wire(self) -> bytes:
-        """The HTTP/1.1 keep-alive request as sent on the socket."""
+    def wire(self, number: int = 0) -> bytes:
+        """The HTTP/1.1 keep-alive request as sent on the socket (the `number`th, for `fresh_header`)."""
         lines = [f"{self.scenario.method} {self.scenario.path} HTTP/1.1", f"Host: {HOST}:{self.port}"]
         lines += [f"{name}: {value}" for name, value in self.headers]
+        if self.scenario.fresh_header:
+            lines.append(f"{self.scenario.fresh_header}: {self.run_token}-{number}")
         if self.body or self.scenario.method not in ("GET", "HEAD"):
             lines.append(f"Content-Length: {len(self.body)}")
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + self.body

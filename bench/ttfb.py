@@ -36,11 +36,12 @@ TIMED_OUT = (f"time to first byte: no complete response in time ({RESPONSE_TIMEO
              f"{BUDGET_S:.0f} s in all)")
 
 
-def chat_scenario(name: str, *, stream: bool, note: str = "") -> Scenario:
+def chat_scenario(name: str, *, stream: bool, note: str = "", headers: tuple[tuple[str, str], ...] = (),
+                  fresh_header: str | None = None) -> Scenario:
     """The chat request (authenticated, JSON body), streamed or not."""
     body = {**CHAT_BODY, "stream": True} if stream else CHAT_BODY
-    return Scenario(name, "mock", "POST", CHAT_PATH, auth=True, headers=JSON_HEADERS, body=json.dumps(body),
-                    note=note)
+    return Scenario(name, "mock", "POST", CHAT_PATH, auth=True, headers=JSON_HEADERS + headers,
+                    body=json.dumps(body), note=note, fresh_header=fresh_header)
 
 
 @dataclass

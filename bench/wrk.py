@@ -43,6 +43,11 @@ def wrk_script(request: Request) -> str:
         lines.append(f"wrk.body = {lua_string(request.body.decode())}")
     for name, value in request.headers:
         lines.append(f"wrk.headers[{lua_string(name)}] = {lua_string(value)}")
+    fresh = request.scenario.fresh_header
+    if fresh:
+        lines += ["local sent = 0", "request = function()", "  sent = sent + 1",
+                  f"  wrk.headers[{lua_string(fresh)}] = {lua_string(request.run_token + '-')} .. sent",
+                  "  return wrk.format()", "end"]
     return "\n".join(lines) + "\n" + WRK_DONE
 
 

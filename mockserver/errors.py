@@ -11,7 +11,8 @@ from starlette.responses import Response
 # Codes the server itself raises; a fixtures folder whose catalog lacks one is refused at start-up.
 # (tests/mockserver/test_errors.py keeps this list in step with the code.)
 SERVER_CODES = frozenset({
-    "admin_unauthorized", "chat_provider_unavailable", "context_length_exceeded", "insufficient_credits",
+    "admin_unauthorized", "chat_provider_unavailable", "context_length_exceeded", "idempotency_key_in_use",
+    "idempotency_request_in_progress", "insufficient_credits",
     "internal_error", "invalid_api_key", "invalid_api_version", "invalid_format", "invalid_json", "invalid_type",
     "max_tokens_exceeds_hard_cap", "method_not_allowed", "missing_field", "model_kind_mismatch", "model_not_found",
     "not_implemented", "parameter_invalid_combination", "rate_limit_exceeded", "request_too_large",

@@ -7,7 +7,7 @@ without touching them. Every method is synchronous and atomic with respect to th
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -15,7 +15,6 @@ from typing import Any, Protocol
 class Store(Protocol):
     def get(self, namespace: str, key: str) -> Any | None: ...
     def put(self, namespace: str, key: str, value: Any) -> None: ...
-    def put_if_absent(self, namespace: str, key: str, value: Any) -> bool: ...
     def delete(self, namespace: str, key: str) -> bool: ...
     def values(self, namespace: str) -> Iterable[Any]: ...
     def incr(self, namespace: str, key: str, amount: float, expires_at: float, now: float) -> float:
@@ -27,17 +26,28 @@ class Store(Protocol):
     def read(self, log: str, start: int = 0) -> list[Any]:
         """Entries from position `start` on (append-only logs: a reader can resume where it stopped)."""
         ...
+    def claim_live(self, namespace: str, key: str, value: Any, expires_at: float, now: float) -> Any | None:
+        """Put `value` unless a value that has not expired is there: None when claimed, else that value.
+        The check and the put are one step (Redis: `SET NX PX`), so two requests cannot both claim."""
+        ...
+    def put_live(self, namespace: str, key: str, value: Any, expires_at: float, now: float, size: int = 0) -> None:
+        """Set a value that is forgotten at `expires_at`, or earlier, oldest first, when the namespace
+        holds more than its byte budget (`size` is what this value counts against it)."""
+        ...
+    def drop_live(self, namespace: str, key: str) -> None: ...
     def clear(self) -> None: ...
 
 
 class MemoryStore:
     """The embedded default. The journal is bounded so a long-running mock keeps flat memory."""
 
-    def __init__(self, log_limit: int = 10_000) -> None:
+    def __init__(self, log_limit: int = 10_000, live_bytes: int = 256 * 1024 * 1024) -> None:
         self._log_limit = log_limit
+        self._live_bytes = live_bytes
         self._data: dict[str, dict[str, Any]] = {}
         self._logs: dict[str, deque[Any] | list[Any]] = {}
         self._counters: dict[str, dict[str, tuple[float, float]]] = {}
+        self._live: dict[str, _LiveValues] = {}
 
     def get(self, namespace: str, key: str) -> Any | None:
         bucket = self._data.get(namespace)
@@ -45,13 +55,6 @@ class MemoryStore:
 
     def put(self, namespace: str, key: str, value: Any) -> None:
         self._data.setdefault(namespace, {})[key] = value
-
-    def put_if_absent(self, namespace: str, key: str, value: Any) -> bool:
-        bucket = self._data.setdefault(namespace, {})
-        if key in bucket:
-            return False
-        bucket[key] = value
-        return True
 
     def delete(self, namespace: str, key: str) -> bool:
         return self._data.get(namespace, {}).pop(key, None) is not None
@@ -86,7 +89,68 @@ class MemoryStore:
             return entries[start:]
         return list(entries)[start:]
 
+    def claim_live(self, namespace: str, key: str, value: Any, expires_at: float, now: float) -> Any | None:
+        live = self._live_values(namespace)
+        held = live.get(key, now)
+        if held is not None:
+            return held
+        live.put(key, value, expires_at, now, 0)
+        return None
+
+    def put_live(self, namespace: str, key: str, value: Any, expires_at: float, now: float, size: int = 0) -> None:
+        self._live_values(namespace).put(key, value, expires_at, now, size)
+
+    def drop_live(self, namespace: str, key: str) -> None:
+        live = self._live.get(namespace)
+        if live is not None:
+            live.drop(key)
+
+    def _live_values(self, namespace: str) -> _LiveValues:
+        live = self._live.get(namespace)
+        if live is None:
+            live = self._live[namespace] = _LiveValues(self._live_bytes)
+        return live
+
     def clear(self) -> None:
         self._data.clear()
         self._logs.clear()
         self._counters.clear()
+        self._live.clear()
+
+
+class _LiveValues:
+    """Expiring values in the order they were set. Values set later expire later (one window per
+    namespace, one clock that only moves forward), so the expired ones are always at the front and
+    each put forgets them in passing: memory follows what is live, never what was ever set."""
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self._size = 0
+        self._entries: OrderedDict[str, tuple[float, int, Any]] = OrderedDict()
+
+    def get(self, key: str, now: float) -> Any | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] <= now:
+            return None
+        return entry[2]
+
+    def put(self, key: str, value: Any, expires_at: float, now: float, size: int) -> None:
+        self.drop(key)
+        self._entries[key] = (expires_at, size, value)
+        self._size += size
+        entries = self._entries
+        while entries:
+            oldest = next(iter(entries))
+            expiry, oldest_size, _ = entries[oldest]
+            if expiry > now and self._size <= self._budget:
+                break
+            del entries[oldest]
+            self._size -= oldest_size
+
+    def drop(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._size -= entry[1]
+
+    def __len__(self) -> int:
+        return len(self._entries)

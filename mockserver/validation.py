@@ -7,6 +7,7 @@ schema may name its own code with `x-error-code`; otherwise the failing keyword 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -71,7 +72,14 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # built once, not per request
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):  # `1e400`: no double holds it, and no JSON peer would read it alike
+        raise ValueError(f"{text} is outside the range of a JSON number")
+    return number
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)  # built once
 
 
 def parse_json(raw: bytes) -> Any:

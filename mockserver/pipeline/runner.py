@@ -16,6 +16,7 @@ from ..errors import ApiError
 from ..registry import HANDLERS
 from ..state import MockState
 from .auth import authenticate
+from .idempotency import idempotency
 from .ratelimit import limit_requests, limit_tokens
 from .route import require_route
 from .validate import validate_request
@@ -23,11 +24,12 @@ from .version import resolve_version, version_for_response
 
 log = logging.getLogger("aurous_mock")
 
-# The order is the contract: later issues add idempotency and scenario stages after validation.
-# An unknown route or method is raised by require_route, after the team is known, so the 404 or
-# 405 of a known team carries its rate-limit headers and version.
+# The order is the contract. Idempotency comes after validation, so an invalid request never claims a
+# key, and inside the buckets, so a replay spends a request but no tokens. An unknown route or method
+# is raised by require_route, after the team is known, so the 404 or 405 of a known team carries its
+# rate-limit headers and version.
 DEFAULT_STAGES: list[Stage] = [
-    authenticate, limit_requests, require_route, limit_tokens, resolve_version, validate_request,
+    authenticate, limit_requests, require_route, limit_tokens, resolve_version, validate_request, idempotency,
 ]
 
 
