@@ -1,0 +1,146 @@
+"""Which rules fire on a call. Scenarios are active per request (the `Aurous-Mock-Scenario` header), per
+team (`scenarios` of the team) and globally (`--scenario`, `POST /__mock/scenarios/{name}`), looked at
+in that order, each scenario once. Counters (`nth`, `after`, `times`) are kept per activation in the
+store, so parallel tests with their own teams or headers never see each other's counts; `probability`
+draws from a random stream seeded by the server seed, the activation, the rule and its count, so the
+same calls replay the same way.
+
+Rules run in file order: a rule whose action answers (an error, a literal response, a transport fault)
+ends the call; the others (latency, stream faults, scripted content, steering) change the call and let
+the following rules and then the handler run. The journal entry lists each firing (`scenarios`) and
+the overrides the handler saw (`overrides`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from starlette.responses import Response
+
+from ..call import Call, Next
+from ..errors import ApiError
+from ..synth.rng import rng_for
+from .actions import Firing
+from .rules import Rule, Scenario
+
+if TYPE_CHECKING:
+    from ..state import MockState
+    from ..store import Store
+
+HEADER = "aurous-mock-scenario"
+ACTIVATIONS = "scenario_activations"  # store namespace: "global" -> {scenario name: activation id}
+COUNTERS = "scenario_counters"
+
+
+def header_names(value: str) -> list[str]:
+    names: list[str] = []
+    for name in value.split(","):
+        name = name.strip()
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _activated(call: Call) -> list[tuple[str, str, Scenario]]:
+    """(activation label, counter key, scenario) for every scenario active on this call."""
+    header = call.headers.get(HEADER)
+    team = call.team
+    team_names = team.get("scenarios") if team is not None else None
+    global_names = call.mock.store.get(ACTIVATIONS, "global")
+    if not header and not team_names and not global_names:
+        return []
+    library = call.mock.scenarios
+    team_id = team["id"] if team is not None else "-"
+    out: list[tuple[str, str, Scenario]] = []
+    seen: set[str] = set()
+
+    def add(label: str, key: str, name: str, *, strict: bool) -> None:
+        if name in seen:
+            return
+        scenario = library.get(name)
+        if scenario is None:
+            if strict:
+                raise ApiError("invalid_format", f"Unknown scenario {name!r} in Aurous-Mock-Scenario; "
+                               "GET /__mock/scenarios lists them.", param="Aurous-Mock-Scenario")
+            return  # a team's or a global scenario whose file was removed since
+        seen.add(name)
+        out.append((label, key, scenario))
+
+    if header:
+        names = header_names(header)
+        key = f"header:{team_id}:{','.join(names)}"
+        for name in names:
+            add("header", key, name, strict=True)
+    for name in team_names or ():
+        add("team", f"team:{team_id}", name, strict=False)
+    for name, activation_id in (global_names or {}).items():
+        add("global", f"global:{activation_id}", name, strict=False)
+    return out
+
+
+def _fire(call: Call, label: str, key: str, scenario: Scenario, rule: Rule) -> Firing | None:
+    """Count the match and decide whether the rule fires this time."""
+    store = call.mock.store
+    now = call.mock.clock.time()
+    base = f"{key}|{scenario.name}|{rule.index}"
+    matched = int(store.incr(COUNTERS, base + "|matched", 1, math.inf, now))
+    if rule.nth is not None and matched != rule.nth:
+        return None
+    if matched <= rule.after:
+        return None
+    if rule.times is not None and store.incr(COUNTERS, base + "|fired", 0, math.inf, now) >= rule.times:
+        return None
+    rng = rng_for("scenario", call.mock.config.seed, key, scenario.name, rule.index, matched)
+    if rule.probability is not None and rng.random() >= rule.probability:
+        return None
+    fired = int(store.incr(COUNTERS, base + "|fired", 1, math.inf, now))
+    return Firing(scenario.name, rule.index, label, matched, fired, rng)
+
+
+async def apply(call: Call, call_next: Next) -> Response:
+    active = _activated(call)
+    if not active:
+        return await call_next(call)
+    scope = call.request.scope
+    method, path = scope["method"], scope["path"]
+    fired: list[dict[str, object]] = []
+    for label, key, scenario in active:
+        for rule in scenario.index.candidates(method, path):
+            if not rule.matches_details(call):
+                continue
+            firing = _fire(call, label, key, scenario, rule)
+            if firing is None:
+                continue
+            note: dict[str, object] = {"scenario": scenario.name, "rule": rule.index, "action": rule.kind,
+                                       "activation": label, "call": firing.matched}
+            if rule.name:
+                note["name"] = rule.name
+            firing.note = note
+            fired.append(note)
+            call.notes["scenarios"] = fired
+            response = await rule.act(call, call_next, firing)
+            if call.overrides:
+                call.notes["overrides"] = dict(call.overrides)
+            if response is not None:
+                return response
+    return await call_next(call)
+
+
+def global_activations(store: Store) -> dict[str, int]:
+    return dict(store.get(ACTIVATIONS, "global") or {})
+
+
+def activate_globally(mock: MockState, name: str) -> dict[str, int]:
+    """Activate `name` for every call; activating it again starts its counters afresh."""
+    store = mock.store
+    serial = int(store.incr(COUNTERS, "activation-serial", 1, math.inf, mock.clock.time()))
+    active = global_activations(store)
+    active.pop(name, None)
+    active[name] = serial
+    store.put(ACTIVATIONS, "global", active)
+    return active
+
+
+def deactivate_all(store: Store) -> None:
+    store.delete(ACTIVATIONS, "global")
