@@ -15,7 +15,8 @@ SCHEMA = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 def build(value: Any, context: BuildContext) -> Action:
     """Answer as API version `YYYY-MM-DD`, whatever the request pinned."""
     if not context.versions.is_valid(value):
-        raise context.error(f"{value} is not a published API version date")
+        raise context.error(f"{value} is not a pin the API accepts (a calendar date up to the newest "
+                            f"version, {context.versions.newest})")
 
     async def act(call: Call, call_next: Next, firing: Firing) -> None:
         call.version = value
