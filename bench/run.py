@@ -29,10 +29,11 @@ import signal
 import tempfile
 from typing import Any
 
-from bench.load import Generator, run_load
+from bench.load import RULES_PATH, Generator, run_load
 from bench.machine import BUSY_WARNING, cpu_busy, cpu_split
 from bench.report import RATIO_TARGETS, STARTUP_TARGET_S, ScenarioReport, non_2xx_problems, print_summary, write_json
 from bench.scenario import Scenario
+from bench.scenario_rules import RULES, UNMATCHED
 from bench.servers import BenchError, measure_startup
 from bench.ttfb import DEFAULT_REQUESTS, TtfbReport, chat_scenario
 
@@ -41,6 +42,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("models", "mock", "GET", "/v1/models", auth=True, note="the full pipeline and a 2.5 kB cached body"),
     Scenario("team", "mock", "GET", "/v1/team", auth=True, note="the full pipeline and a small dumped body"),
     chat_scenario("chat", stream=False, note="a non-streamed chat completion: validation, reply, billing, storage"),
+    Scenario("rules-0", "mock", "GET", RULES_PATH, auth=True, note="no scenario active: the reference for rules-50"),
+    Scenario("rules-50", "mock", "GET", RULES_PATH, auth=True, headers=(("Aurous-Mock-Scenario", UNMATCHED),),
+             baseline="rules-0", note=f"the same request under {RULES} active rules, none of which match it"),
 )
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 

@@ -16,7 +16,8 @@ class Scenario:
     """One request driven in a loop against one target (`bare` or `mock`).
 
     `auth` adds `X-Api-Key` with a key of a fresh high-limit team; `headers` and `body` are sent as
-    given (a JSON body needs its own `Content-Type` header here).
+    given (a JSON body needs its own `Content-Type` header here). Its ratio is taken against `baseline`
+    (`bare` unless another mock scenario is the fairer reference).
     """
 
     name: str
@@ -27,6 +28,7 @@ class Scenario:
     headers: tuple[tuple[str, str], ...] = ()
     body: str | None = None
     note: str = ""
+    baseline: str = BASELINE  # the scenario whose req/s in the same round this one is compared to
 
 
 @dataclass

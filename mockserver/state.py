@@ -33,7 +33,8 @@ class MockState:
         self.store: Store = store or MemoryStore(config.journal_limit)
         self.ledger = Ledger(self.store, self.clock, self.ids)
         self.accounts = Accounts(self.store, self.clock, self.ids, self.ledger, self.versions.newest)
-        self.scenarios = ScenarioLibrary(config.fixtures_dir / "scenarios", self.errors, self.versions)
+        self.scenarios = ScenarioLibrary(config.fixtures_dir / "scenarios", self.errors, self.versions,
+                                         config.scenario_check_interval)
         self._check_scenario_names()
         self._seed_teams()
         for name in config.scenarios:

@@ -33,13 +33,23 @@ ACTIVATIONS = "scenario_activations"  # store namespace: "global" -> {scenario n
 COUNTERS = "scenario_counters"
 
 
-def header_names(value: str) -> list[str]:
+_HEADERS_SEEN: dict[str, tuple[list[str], str]] = {}  # header value -> (names, counter key part)
+
+
+def header_names(value: str) -> tuple[list[str], str]:
+    """The names of an `Aurous-Mock-Scenario` value, in order, once each; and the value normalised."""
+    known = _HEADERS_SEEN.get(value)
+    if known is not None:
+        return known
     names: list[str] = []
     for name in value.split(","):
         name = name.strip()
         if name and name not in names:
             names.append(name)
-    return names
+    parsed = (names, ",".join(names))
+    if len(_HEADERS_SEEN) < 4096:
+        _HEADERS_SEEN[value] = parsed
+    return parsed
 
 
 def _activated(call: Call) -> list[tuple[str, str, Scenario]]:
@@ -49,34 +59,36 @@ def _activated(call: Call) -> list[tuple[str, str, Scenario]]:
     team_names = team.get("scenarios") if team is not None else None
     global_names = call.mock.store.get(ACTIVATIONS, "global")
     if not header and not team_names and not global_names:
-        return []
+        return _NOTHING
     library = call.mock.scenarios
     team_id = team["id"] if team is not None else "-"
+    wanted: list[tuple[str, str, str]] = []
+    if header:
+        names, normalised = header_names(header)
+        key = f"header:{team_id}:{normalised}"
+        wanted.extend(("header", key, name) for name in names)
+    if team_names:
+        key = f"team:{team_id}"
+        wanted.extend(("team", key, name) for name in team_names)
+    if global_names:
+        wanted.extend(("global", f"global:{activation_id}", name) for name, activation_id in global_names.items())
     out: list[tuple[str, str, Scenario]] = []
     seen: set[str] = set()
-
-    def add(label: str, key: str, name: str, *, strict: bool) -> None:
+    for label, key, name in wanted:
         if name in seen:
-            return
+            continue
         scenario = library.get(name)
         if scenario is None:
-            if strict:
+            if label == "header":
                 raise ApiError("invalid_format", f"Unknown scenario {name!r} in Aurous-Mock-Scenario; "
                                "GET /__mock/scenarios lists them.", param="Aurous-Mock-Scenario")
-            return  # a team's or a global scenario whose file was removed since
+            continue  # a team's or a global scenario whose file was removed since
         seen.add(name)
         out.append((label, key, scenario))
-
-    if header:
-        names = header_names(header)
-        key = f"header:{team_id}:{','.join(names)}"
-        for name in names:
-            add("header", key, name, strict=True)
-    for name in team_names or ():
-        add("team", f"team:{team_id}", name, strict=False)
-    for name, activation_id in (global_names or {}).items():
-        add("global", f"global:{activation_id}", name, strict=False)
     return out
+
+
+_NOTHING: list[tuple[str, str, Scenario]] = []
 
 
 def _fire(call: Call, label: str, key: str, scenario: Scenario, rule: Rule) -> Firing | None:
@@ -104,10 +116,15 @@ async def apply(call: Call, call_next: Next) -> Response:
         return await call_next(call)
     scope = call.request.scope
     method, path = scope["method"], scope["path"]
+    headers = call.headers
     fired: list[dict[str, object]] = []
     for label, key, scenario in active:
         for rule in scenario.index.candidates(method, path):
-            if not rule.matches_details(call):
+            only_header = rule.only_header
+            if only_header is not None:
+                if headers.get(only_header[0]) != only_header[1]:
+                    continue
+            elif not rule.matches_details(call):
                 continue
             firing = _fire(call, label, key, scenario, rule)
             if firing is None:

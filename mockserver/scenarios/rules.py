@@ -76,6 +76,13 @@ class Rule:
     after: int = 0
     times: int | None = None
     probability: float | None = None
+    # Set when the rule's only condition beyond method and path is one header: the engine checks it
+    # inline, so many rules on one route that tell requests apart by a header stay cheap.
+    only_header: tuple[str, str] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if len(self.headers) == 1 and not self.body:
+            object.__setattr__(self, "only_header", self.headers[0])
 
     def matches_details(self, call: Call) -> bool:
         """Headers and body fields (method and path are the index's business)."""
@@ -130,20 +137,28 @@ class RuleIndex:
                 self._buckets[method] = bucket
 
     def candidates(self, method: str, path: str) -> list[Rule]:
-        """The rules whose method and path match, in file order."""
+        """The rules whose method and path match, in file order (do not change the list returned)."""
         bucket = self._buckets.get(method) or self._buckets.get(ANY_METHOD)
         if bucket is None:
-            return []
-        found = bucket.literal.get(path)
-        out = list(found) if found else []
+            return _NONE
+        found = bucket.literal.get(path) or _NONE
         prefilter = bucket.prefilter
+        patterned = _NONE
         if prefilter is not None and prefilter.fullmatch(path) is not None:
-            out.extend(rule for regex, rule in bucket.patterned if regex.fullmatch(path) is not None)
-        if bucket.any_path:
-            out.extend(bucket.any_path)
-        if len(out) > 1:
-            out.sort(key=lambda rule: rule.index)
-        return out
+            patterned = [rule for regex, rule in bucket.patterned if regex.fullmatch(path) is not None]
+        if not patterned and not bucket.any_path:
+            return found  # the common case: one source, already in file order
+        return sorted([*found, *patterned, *bucket.any_path], key=_BY_INDEX)
+
+
+_NONE: list[Rule] = []
+
+
+def _by_index(rule: Rule) -> int:
+    return rule.index
+
+
+_BY_INDEX = _by_index
 
 
 @dataclass

@@ -198,7 +198,7 @@ def test_a_scenario_file_edit_is_picked_up_and_a_bad_edit_refused(fixtures, serv
         description: first
         rules: [{match: {path: /v1/team}, error: invalid_format}]
         """)
-    client = serve()
+    client = serve(scenario_check_interval=0.0)  # look at the file on every call
     headers = auth(DEFAULT_KEY, **{"Aurous-Mock-Scenario": "edit"})
     assert client.get("/v1/team", headers=headers).status_code == 400
     write(fixtures / "scenarios", "edit", """\
