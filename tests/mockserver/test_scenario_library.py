@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -130,6 +131,15 @@ def test_shipped_scenario_fires_as_described(live, name):
         assert entry["overrides"][override] == value
 
 
+def test_the_readme_catalogue_lists_every_scenario_with_its_description():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for scenario in LIBRARY.all():
+        assert f"| `{scenario.name}` | {scenario.description} |" in readme, scenario.name
+
+
 def test_the_bundled_library_is_the_checkout_one():
-    """`pip install .` bundles fixtures/scenarios (pyproject force-includes fixtures/)."""
-    assert sorted(p.stem for p in (data_dir("fixtures") / "scenarios").glob("*.yaml")) == NAMES
+    """`pip install .` bundles fixtures/scenarios (pyproject force-includes fixtures/): the server loads
+    the same files as the checkout holds."""
+    checkout = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
+    assert data_dir("fixtures") / "scenarios" == Path(LIBRARY.directory)
+    assert sorted(p.stem for p in checkout.glob("*.yaml")) == NAMES
