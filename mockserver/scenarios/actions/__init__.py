@@ -63,6 +63,12 @@ class ActionKind:
 
 
 ACTIONS: dict[str, ActionKind] = {}
+SECONDS = {"type": "number", "minimum": 0, "maximum": 600}
+
+
+def settings(**properties: Any) -> dict[str, Any]:
+    """The schema of a value that is a closed mapping of optional settings, at least one given."""
+    return {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": properties}
 
 
 def action(name: str, schema: dict[str, Any], *, max_firings: Callable[[Any], int] | None = None

@@ -13,20 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from ...call import Call, Next
-from . import Action, BuildContext, Firing, action
+from . import Action, BuildContext, Firing, action, settings
 
-_SECONDS = {"type": "number", "minimum": 0, "maximum": 400 * 24 * 3600}
-SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "minProperties": 1,
-    "properties": {
-        "to_processing_s": _SECONDS,
-        "to_terminal_s": _SECONDS,
-        "status": {"enum": ["succeeded", "failed", "cancelled"]},
-        "error_message": {"type": "string", "minLength": 1},
-    },
-}
+_CLOCK_SECONDS = {"type": "number", "minimum": 0, "maximum": 400 * 24 * 3600}  # on the mock's clock
+SCHEMA = settings(
+    to_processing_s=_CLOCK_SECONDS,
+    to_terminal_s=_CLOCK_SECONDS,
+    status={"enum": ["succeeded", "failed", "cancelled"]},
+    error_message={"type": "string", "minLength": 1},
+)
 
 
 @action("generation", SCHEMA)

@@ -8,21 +8,15 @@ import math
 from typing import Any
 
 from ...call import Call, Next
-from . import Action, BuildContext, Firing, action
+from . import SECONDS, Action, BuildContext, Firing, action, settings
 
-_SECONDS = {"type": "number", "minimum": 0, "maximum": 600}
-SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "minProperties": 1,
-    "properties": {
-        "fixed": _SECONDS,
-        "uniform": {"type": "array", "items": _SECONDS, "minItems": 2, "maxItems": 2},
-        "lognormal": {"type": "object", "additionalProperties": False, "required": ["median", "sigma"],
-                      "properties": {"median": _SECONDS, "sigma": {"type": "number", "minimum": 0, "maximum": 5}}},
-        "max": _SECONDS,
-    },
-}
+SCHEMA = settings(
+    fixed=SECONDS,
+    uniform={"type": "array", "items": SECONDS, "minItems": 2, "maxItems": 2},
+    lognormal={"type": "object", "additionalProperties": False, "required": ["median", "sigma"],
+               "properties": {"median": SECONDS, "sigma": {"type": "number", "minimum": 0, "maximum": 5}}},
+    max=SECONDS,
+)
 
 
 @action("latency", SCHEMA)

@@ -7,21 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from ...call import Call, Next
-from . import Action, BuildContext, Firing, action
+from . import SECONDS, Action, BuildContext, Firing, action, settings
 
-_SECONDS = {"type": "number", "minimum": 0, "maximum": 600}
-SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "minProperties": 1,
-    "properties": {
-        "stall_s": _SECONDS,
-        "delay_s": _SECONDS,
-        "cut_after": {"type": "integer", "minimum": 0},
-        "error_at": {"type": "integer", "minimum": 1},
-        "error_code": {"type": "string"},
-    },
-}
+SCHEMA = settings(
+    stall_s=SECONDS,
+    delay_s=SECONDS,
+    cut_after={"type": "integer", "minimum": 0},
+    error_at={"type": "integer", "minimum": 1},
+    error_code={"type": "string"},
+)
 KEYS = {"stall_s": "stream_stall", "delay_s": "stream_delay", "cut_after": "stream_cut_after",
         "error_at": "stream_error_at", "error_code": "stream_error_code"}
 
