@@ -3,6 +3,7 @@ counters per activation, every way to activate, the journal, loading and hot rel
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import textwrap
@@ -15,6 +16,7 @@ from conftest import DEFAULT_KEY, PINNED_KEY, CheckedClient, auth
 
 from mockserver import create_app
 from mockserver.config import MockConfig
+from mockserver.connection import ConnectionDropped
 from mockserver.paths import data_dir
 from mockserver.yamlfile import FixtureError
 
@@ -330,3 +332,26 @@ def test_stream_faults_pace_and_break_the_stream(fixtures, serve):  # B-CHAT-5, 
     assert len(frames) == 2 and '"code":"internal_error"' in frames[1]
     stored = client.get(f"/v1/chat/completions/{journal(client)[-1]['completion_id']}", headers=auth(DEFAULT_KEY))
     assert stored.json()["status"] == "failed" and stored.json()["error"]["code"] == "internal_error"
+
+
+def test_transport_faults_in_process_raise_and_a_stream_can_be_malformed(fixtures, serve):
+    """Without uvicorn there is no socket to break: the fault surfaces as `ConnectionDropped`. The
+    journal still records the call, with status 0 when nothing was sent."""
+    write(fixtures / "scenarios", "faults", """\
+        description: faults
+        rules:
+          - {match: {path: /v1/team}, connection_reset: true}
+          - {match: {path: /v1/chat/completions}, malformed_json: true}
+        """)
+    client = serve()
+    headers = auth(DEFAULT_KEY, **{"Aurous-Mock-Scenario": "faults"})
+    with pytest.raises(ConnectionDropped):
+        client.get("/v1/team", headers=headers)
+    assert journal(client)[-1]["status"] == 0
+    with client.stream("POST", "/v1/chat/completions", headers=headers, json={**CHAT, "stream": True}) as stream:
+        text = "".join(stream.iter_text())  # read raw: the checked client would refuse the broken frames
+    frames = [frame for frame in text.split("\n\n") if frame.startswith("data: ")]
+    assert frames[-1] == "data: [DONE]" and len(frames) > 2
+    for frame in frames[:-1]:
+        with pytest.raises(ValueError):
+            json.loads(frame[len("data: "):])
