@@ -136,17 +136,17 @@ async def _stream(call: Call, request: ChatPlan, completion: dict[str, Any], rep
         for index, (chunk, carried) in enumerate(chunks(maker, reply, usage if request.include_usage else None,
                                                         warning)):
             await faults.pace(index)
-            if faults.cuts_before(index):
+            cut = faults.cuts_before(index)
+            if cut or faults.fails_at(index):
                 ending, error_object = "failed", call.mock.errors.error_object(ApiError(faults.error_code))
-                raise StreamCut
-            if faults.fails_at(index):
-                ending, error_object = "failed", call.mock.errors.error_object(ApiError(faults.error_code))
+                if cut:
+                    raise StreamCut
                 yield frame(maker.chunk([], error=error_object))
                 yield DONE
                 return
             yield frame(chunk)
             sent_tokens += carried
-        if faults.cut_after is not None:  # cut after the last chunk: no [DONE]
+        if faults.cuts_before(index + 1):  # cut after the last chunk: no [DONE]
             ending, error_object = "failed", call.mock.errors.error_object(ApiError(faults.error_code))
             raise StreamCut
         yield DONE
