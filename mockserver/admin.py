@@ -23,6 +23,7 @@ from .clock import from_unix, isoformat
 from .errors import ApiError
 from .responses import json_response
 from .scenarios.engine import activate_globally, deactivate_all, global_activations
+from .scenarios.library import scenario_schema
 from .state import MockState
 from .validation import first_error, parse_json, read_limited
 
@@ -190,6 +191,11 @@ async def list_scenarios(request: Request, mock: MockState) -> Response:
     return json_response(_scenarios_body(mock))
 
 
+async def get_scenario_schema(request: Request, mock: MockState) -> Response:
+    """The whole JSON Schema of a scenario file, every action kind included (for editors and linters)."""
+    return json_response(scenario_schema())
+
+
 async def activate_scenario(request: Request, mock: MockState) -> Response:
     name = request.path_params["name"]
     if mock.scenarios.get(name) is None:
@@ -244,6 +250,7 @@ def admin_routes(mock: MockState) -> list[Route]:
         ("/webhooks/deliveries", list_deliveries, "GET"),
         ("/scenarios", list_scenarios, "GET"),
         ("/scenarios", deactivate_scenarios, "DELETE"),
+        ("/scenarios/schema", get_scenario_schema, "GET"),
         ("/scenarios/{name}", activate_scenario, "POST"),
     ]
     return [Route(path, _admin(endpoint, mock), methods=[method]) for path, endpoint, method in table]

@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 from conftest import DEFAULT_KEY, PINNED_KEY, CheckedClient, auth
+from jsonschema import Draft202012Validator
 
 from mockserver import create_app
 from mockserver.config import MockConfig
 from mockserver.connection import ConnectionDropped
 from mockserver.paths import data_dir
-from mockserver.yamlfile import FixtureError
+from mockserver.yamlfile import FixtureError, load_fast
 
 CHAT = {"model": "aurous-grow-2.0-pro", "messages": [{"role": "user", "content": "Hello there"}], "max_tokens": 12}
 EMBED = {"model": "aurous-embed-vision-1.0", "input": "hello"}
@@ -179,6 +180,16 @@ def test_admin_lists_activates_and_deactivates(fixtures, serve):
     assert client.delete("/__mock/scenarios").json() == {"active": []}
     assert [client.get("/v1/team", headers=auth(other)).status_code for _ in range(3)] == [200, 200, 200]
     assert journal(client)[2]["scenarios"][0]["activation"] == "global"
+
+
+def test_the_whole_schema_is_served_and_validates_every_shipped_file():
+    client = CheckedClient(create_app())
+    schema = client.get("/__mock/scenarios/schema").json()
+    Draft202012Validator.check_schema(schema)
+    assert {"error", "latency", "stream", "generation", "webhook"} <= set(schema["$defs"]["rule"]["properties"])
+    validator = Draft202012Validator(schema)
+    for path in sorted((data_dir("fixtures") / "scenarios").glob("*.yaml")):
+        assert not list(validator.iter_errors(load_fast(path))), path
 
 
 def test_teams_get_scenarios_and_reset_turns_every_scenario_off(fixtures, serve):
