@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -29,6 +30,7 @@ from .rules import Rule, Scenario, field_steps
 
 log = logging.getLogger("aurous_mock")
 SUFFIX = ".yaml"
+NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")  # a file name in the folder, never a path
 LIMITS = ("nth", "after", "times", "probability")
 
 
@@ -59,7 +61,7 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 class _Entry:
     path: Path
     stamp: tuple[int, int] | None  # the file as last read (good or not)
-    scenario: Scenario  # the last good version
+    scenario: Scenario | None  # the last good version (None: a new file not read yet)
     checked: float = 0.0  # monotonic time of the last look at the file
 
 
@@ -73,12 +75,16 @@ class ScenarioLibrary:
         self._entries: dict[str, _Entry] = {}
         self.reload_errors: dict[str, str] = {}  # scenario name -> why its latest edit was refused
         for path in self._files():
+            if not NAME.match(path.stem):
+                raise FixtureError(f"{path}:1: (top level): a scenario's name (its file's name) takes letters, "
+                                   "digits, '_', '.' and '-'")
             self._entries[path.stem] = _Entry(path, _stamp(path), self.load(path))
 
     def _files(self) -> list[Path]:
         if not self.directory.is_dir():
             return []
-        return sorted(p for p in self.directory.iterdir() if p.suffix == SUFFIX and p.is_file())
+        return sorted(p for p in self.directory.iterdir()
+                      if p.suffix == SUFFIX and not p.name.startswith(".") and p.is_file())
 
     def load(self, path: Path) -> Scenario:
         """Read, validate and compile one file, or raise `FixtureError` naming file, line and field."""
@@ -124,10 +130,12 @@ class ScenarioLibrary:
         """The scenario in force under `name`, after picking up an edit of its file."""
         entry = self._entries.get(name)
         if entry is None:
+            if not NAME.match(name):
+                return None
             path = self.directory / f"{name}{SUFFIX}"
             if not path.is_file():
                 return None
-            entry = self._entries[name] = _Entry(path, None, None)  # type: ignore[arg-type]
+            entry = self._entries[name] = _Entry(path, None, None)
         now = time.monotonic()
         if entry.scenario is not None and now - entry.checked < self.check_interval:
             return entry.scenario

@@ -155,12 +155,15 @@ def test_latency_is_seeded_and_journaled(fixtures, serve):
     assert all(0.001 <= d <= 0.004 for d in draws[0][:2]) and draws[0][2] <= 0.003
 
 
-def test_unknown_scenario_in_the_header_is_refused(fixtures, serve):
+@pytest.mark.parametrize("name", ["nope", "../teams", "/etc/hosts", ".hidden"])
+def test_unknown_scenario_in_the_header_is_refused(fixtures, serve, name):
+    (fixtures / "scenarios" / ".hidden.yaml").write_text("description: x\nrules: [{error: invalid_format}]\n")
     client = serve()
-    response = client.get("/v1/team", headers=auth(DEFAULT_KEY, **{"Aurous-Mock-Scenario": "nope"}))
+    response = client.get("/v1/team", headers=auth(DEFAULT_KEY, **{"Aurous-Mock-Scenario": name}))
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_format"
     assert response.json()["error"]["param"] == "Aurous-Mock-Scenario"
+    assert client.get("/__mock/scenarios").json()["reload_errors"] == {}
 
 
 def test_admin_lists_activates_and_deactivates(fixtures, serve):
