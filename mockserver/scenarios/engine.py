@@ -13,20 +13,19 @@ the overrides the handler saw (`overrides`).
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from starlette.responses import Response
 
 from ..call import Call, Next
 from ..errors import ApiError
+from ..store import Store
 from ..synth.rng import rng_for
 from .actions import Firing
 from .rules import Rule, Scenario
 
 if TYPE_CHECKING:
     from ..state import MockState
-    from ..store import Store
 
 HEADER = "aurous-mock-scenario"
 ACTIVATIONS = "scenario_activations"  # store namespace: "global" -> {scenario name: activation id}
@@ -94,20 +93,27 @@ _NOTHING: list[tuple[str, str, Scenario]] = []
 def _fire(call: Call, label: str, key: str, scenario: Scenario, rule: Rule) -> Firing | None:
     """Count the match and decide whether the rule fires this time."""
     store = call.mock.store
-    now = call.mock.clock.time()
     base = f"{key}|{scenario.name}|{rule.index}"
-    matched = int(store.incr(COUNTERS, base + "|matched", 1, math.inf, now))
+    matched = _count(store, base + "|matched", 1)
     if rule.nth is not None and matched != rule.nth:
         return None
     if matched <= rule.after:
         return None
-    if rule.times is not None and store.incr(COUNTERS, base + "|fired", 0, math.inf, now) >= rule.times:
+    if rule.times is not None and _count(store, base + "|fired", 0) >= rule.times:
         return None
     rng = rng_for("scenario", call.mock.config.seed, key, scenario.name, rule.index, matched)
     if rule.probability is not None and rng.random() >= rule.probability:
         return None
-    fired = int(store.incr(COUNTERS, base + "|fired", 1, math.inf, now))
+    fired = _count(store, base + "|fired", 1)
     return Firing(scenario.name, rule.index, label, matched, fired, rng)
+
+
+def _count(store: Store, key: str, add: int) -> int:
+    """A counter that lives until the next reset (the store's expiring counters are for time windows)."""
+    value = int(store.get(COUNTERS, key) or 0) + add
+    if add:
+        store.put(COUNTERS, key, value)
+    return value
 
 
 async def apply(call: Call, call_next: Next) -> Response:
@@ -151,7 +157,7 @@ def global_activations(store: Store) -> dict[str, int]:
 def activate_globally(mock: MockState, name: str) -> dict[str, int]:
     """Activate `name` for every call; activating it again starts its counters afresh."""
     store = mock.store
-    serial = int(store.incr(COUNTERS, "activation-serial", 1, math.inf, mock.clock.time()))
+    serial = _count(store, "activation-serial", 1)
     active = global_activations(store)
     active.pop(name, None)
     active[name] = serial
