@@ -13,6 +13,7 @@ from bench.loadgen import run_builtin
 from bench.machine import cpu_split, pinned
 from bench.report import ScenarioReport
 from bench.scenario import BASELINE, LoadResult, Request, Scenario
+from bench.scenario_rules import bench_fixtures
 from bench.servers import (
     BenchError,
     Server,
@@ -26,6 +27,8 @@ from bench.servers import (
 )
 from bench.ttfb import TtfbReport, measure_ttfb
 from bench.wrk import run_wrk
+
+RULES_PATH = "/v1/team"  # the request of the scenario-matching pair (run.py: rules-0, rules-50)
 
 
 @dataclass
@@ -54,7 +57,8 @@ def start_targets(
     targets = {s.target for s in scenarios} | (also or set())
     if "mock" in targets:
         port = free_port()
-        servers["mock"] = stack.enter_context(running("mock", mock_command(port), port, log_dir, cpus))
+        fixtures = bench_fixtures(log_dir, RULES_PATH)
+        servers["mock"] = stack.enter_context(running("mock", mock_command(port, fixtures), port, log_dir, cpus))
     if "bare" in targets:
         port = free_port()
         servers["bare"] = stack.enter_context(running("bare", bare_command(port), port, log_dir, cpus))
@@ -127,8 +131,8 @@ def run_load(
                 print(f"  round {index + 1}/{args.rounds} {scenario.name}: {result.rps:.0f} req/s, "
                       f"p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms{cpu}, non-2xx {result.non_2xx}",
                       flush=True)
-            baseline = measured.get(BASELINE)
             for scenario in scenarios:
+                baseline = measured.get(scenario.baseline)
                 if scenario.name == BASELINE or baseline is None or baseline.rps <= 0:
                     continue
                 mine = measured[scenario.name]

@@ -29,10 +29,11 @@ import signal
 import tempfile
 from typing import Any
 
-from bench.load import Generator, run_load
+from bench.load import RULES_PATH, Generator, run_load
 from bench.machine import BUSY_WARNING, cpu_busy, cpu_split
 from bench.report import RATIO_TARGETS, STARTUP_TARGET_S, ScenarioReport, non_2xx_problems, print_summary, write_json
 from bench.scenario import Scenario
+from bench.scenario_rules import RULES, UNMATCHED
 from bench.servers import BenchError, measure_startup
 from bench.ttfb import DEFAULT_REQUESTS, TtfbReport, chat_scenario
 
@@ -41,10 +42,14 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("models", "mock", "GET", "/v1/models", auth=True, note="the full pipeline and a 2.5 kB cached body"),
     Scenario("team", "mock", "GET", "/v1/team", auth=True, note="the full pipeline and a small dumped body"),
     chat_scenario("chat", stream=False, note="a non-streamed chat completion: validation, reply, billing, storage"),
-    chat_scenario("chat_key_fresh", stream=False, fresh_header="Idempotency-Key",
+    chat_scenario("chat_key_fresh", stream=False, fresh_header="Idempotency-Key", baseline="chat",
                   note="the same chat call with a new Idempotency-Key each time: claimed, processed, remembered"),
     chat_scenario("chat_key_replay", stream=False, headers=(("Idempotency-Key", "bench-replay"),),
+                  baseline="chat_key_fresh",
                   note="the same chat call with one Idempotency-Key: every request after the first is a replay"),
+    Scenario("rules-0", "mock", "GET", RULES_PATH, auth=True, note="no scenario active: the reference for rules-50"),
+    Scenario("rules-50", "mock", "GET", RULES_PATH, auth=True, headers=(("Aurous-Mock-Scenario", UNMATCHED),),
+             baseline="rules-0", note=f"the same request under {RULES} active rules, none of which match it"),
 )
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 

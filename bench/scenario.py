@@ -17,7 +17,8 @@ class Scenario:
     """One request driven in a loop against one target (`bare` or `mock`).
 
     `auth` adds `X-Api-Key` with a key of a fresh high-limit team; `headers` and `body` are sent as
-    given (a JSON body needs its own `Content-Type` header here); `fresh_header` is sent with a new
+    given (a JSON body needs its own `Content-Type` header here). Its ratio is taken against `baseline`
+    (`bare` unless another mock scenario is the fairer reference); `fresh_header` is sent with a new
     value on every request (a fresh `Idempotency-Key` each time).
     """
 
@@ -30,6 +31,7 @@ class Scenario:
     body: str | None = None
     note: str = ""
     fresh_header: str | None = None
+    baseline: str = BASELINE  # the scenario whose req/s in the same round this one is compared to
 
 
 @dataclass

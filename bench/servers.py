@@ -124,12 +124,13 @@ class Server:
                 self.process.wait(STOP_TIMEOUT_S)
 
 
-def mock_command(port: int) -> list[str]:
+def mock_command(port: int, fixtures: Path | None = None) -> list[str]:
     """`aurous-mock serve`, preferring the console script next to this interpreter (the project venv)."""
     script = Path(sys.executable).with_name("aurous-mock")
     found = str(script) if script.exists() else shutil.which("aurous-mock")
     head = [found] if found else [sys.executable, "-m", "mockserver"]
-    return [*head, "serve", "--host", HOST, "--port", str(port), "--log-level", "warning"]
+    extra = ["--fixtures", str(fixtures)] if fixtures is not None else []
+    return [*head, "serve", "--host", HOST, "--port", str(port), "--log-level", "warning", *extra]
 
 
 def bare_command(port: int) -> list[str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.loadgen import percentile
-from bench.scenario import Request, Scenario
+from bench.scenario import BASELINE, Request, Scenario
 from bench.servers import ADMIN_TIMEOUT_S, HOST, BenchError
 
 CHAT_PATH = "/v1/chat/completions"
@@ -37,11 +37,11 @@ TIMED_OUT = (f"time to first byte: no complete response in time ({RESPONSE_TIMEO
 
 
 def chat_scenario(name: str, *, stream: bool, note: str = "", headers: tuple[tuple[str, str], ...] = (),
-                  fresh_header: str | None = None) -> Scenario:
+                  fresh_header: str | None = None, baseline: str = BASELINE) -> Scenario:
     """The chat request (authenticated, JSON body), streamed or not."""
     body = {**CHAT_BODY, "stream": True} if stream else CHAT_BODY
     return Scenario(name, "mock", "POST", CHAT_PATH, auth=True, headers=JSON_HEADERS + headers,
-                    body=json.dumps(body), note=note, fresh_header=fresh_header)
+                    body=json.dumps(body), note=note, fresh_header=fresh_header, baseline=baseline)
 
 
 @dataclass

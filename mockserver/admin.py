@@ -1,4 +1,4 @@
-"""The admin API under `/__mock`: health, reset, isolated teams, the clock, the journal.
+"""The admin API under `/__mock`: health, reset, isolated teams, the clock, the journal, scenarios.
 
 It is the mock's own surface, not the Aurous API: no Aurous key and no rate limit; when the server
 has an admin token, `Authorization: Bearer <token>`.
@@ -22,6 +22,8 @@ from . import journal
 from .clock import from_unix, isoformat
 from .errors import ApiError
 from .responses import json_response
+from .scenarios.engine import activate_globally, deactivate_all, global_activations
+from .scenarios.library import scenario_schema
 from .state import MockState
 from .validation import first_error, parse_json, read_limited
 
@@ -100,9 +102,10 @@ async def create_team(request: Request, mock: MockState) -> Response:
     if pin is not None:
         mock.versions.parse_pin(pin, param="default_api_version")
     if body.get("scenarios"):
-        unknown = ", ".join(body["scenarios"])
-        raise ApiError("invalid_format", f"Unknown scenario(s): {unknown}. The scenario store is empty.",
-                       param="scenarios")
+        unknown = [name for name in body["scenarios"] if mock.scenarios.get(name) is None]
+        if unknown:
+            raise ApiError("invalid_format", f"Unknown scenario(s): {', '.join(unknown)}. "
+                           "GET /__mock/scenarios lists them.", param="scenarios")
     for limit in ("rpm_limit", "tpm_limit"):
         if limit in body:
             body[limit] = int(body[limit])  # JSON Schema counts 5.0 as an integer; the API shows 5
@@ -169,6 +172,42 @@ async def list_deliveries(request: Request, mock: MockState) -> Response:
     return json_response({"object": "list", "data": mock.store.read("webhook_deliveries")})
 
 
+def _scenarios_body(mock: MockState) -> dict[str, Any]:
+    active = global_activations(mock.store)
+    data = [{
+        "name": scenario.name,
+        "description": scenario.description,
+        "rules": len(scenario.rules),
+        "actions": sorted({rule.kind for rule in scenario.rules}),
+        "source": scenario.source,
+        "active_globally": scenario.name in active,
+        **({"example": scenario.example} if scenario.example else {}),
+    } for scenario in mock.scenarios.all()]
+    return {"object": "list", "data": data, "active": list(active),
+            "reload_errors": dict(mock.scenarios.reload_errors)}
+
+
+async def list_scenarios(request: Request, mock: MockState) -> Response:
+    return json_response(_scenarios_body(mock))
+
+
+async def get_scenario_schema(request: Request, mock: MockState) -> Response:
+    """The whole JSON Schema of a scenario file, every action kind included (for editors and linters)."""
+    return json_response(scenario_schema())
+
+
+async def activate_scenario(request: Request, mock: MockState) -> Response:
+    name = request.path_params["name"]
+    if mock.scenarios.get(name) is None:
+        raise ApiError("resource_not_found", f"No scenario {name}; GET /__mock/scenarios lists them.", param="name")
+    return json_response({"active": list(activate_globally(mock, name))})
+
+
+async def deactivate_scenarios(request: Request, mock: MockState) -> Response:
+    deactivate_all(mock.store)
+    return json_response({"active": []})
+
+
 def _admin(endpoint: AdminEndpoint, mock: MockState) -> Callable[[Request], Awaitable[Response]]:
     token = mock.config.admin_token
 
@@ -209,5 +248,9 @@ def admin_routes(mock: MockState) -> list[Route]:
         ("/clock/advance", advance_clock, "POST"),
         ("/requests", list_requests, "GET"),
         ("/webhooks/deliveries", list_deliveries, "GET"),
+        ("/scenarios", list_scenarios, "GET"),
+        ("/scenarios", deactivate_scenarios, "DELETE"),
+        ("/scenarios/schema", get_scenario_schema, "GET"),
+        ("/scenarios/{name}", activate_scenario, "POST"),
     ]
     return [Route(path, _admin(endpoint, mock), methods=[method]) for path, endpoint, method in table]

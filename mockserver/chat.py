@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,12 +9,13 @@ from starlette.responses import Response
 
 from . import billing
 from .call import Call
-from .chat_reply import Reply, compose, reasoning_cap
+from .chat_reply import Reply, Script, compose, reasoning_cap
 from .chat_request import ChatPlan, plan
 from .chat_stream import DONE, ChunkMaker, chunks, frame, opening
 from .errors import ApiError
 from .registry import operation
-from .responses import EventStream, json_response
+from .responses import EventStream, StreamCut, json_response
+from .stream_faults import StreamFaults
 from .token_bucket import settle_tokens, spend_tokens
 
 NAMESPACE = "chat_completions"
@@ -46,7 +46,7 @@ async def create_chat_completion(call: Call) -> Response:
     if request.outcome == "provider_failure":
         settle_tokens(call, reservation, reserved, 0)
         return _fail(call, request, completion, has_key)
-    reply = compose(request, mock.config.seed, mock.ids)
+    reply = compose(request, mock.config.seed, mock.ids, Script.of(call.overrides))
     usage = billing.chat_receipt(model, mock.catalog.pricing_version, request.prompt_tokens, reply.completion_tokens,
                                  reply.reasoning_tokens)
     settle_tokens(call, reservation, reserved, usage["total_tokens"])
@@ -123,24 +123,39 @@ def _fail(call: Call, request: ChatPlan, completion: dict[str, Any], has_key: bo
 async def _stream(call: Call, request: ChatPlan, completion: dict[str, Any], reply: Reply, usage: dict[str, Any],
                   warning: bool) -> AsyncIterator[bytes]:
     """Chunks leave as they are made; `in_progress` is visible on GET until the last one is sent, and a
-    client that goes away leaves the completion `cancelled`, billed for what it was sent."""
+    client that goes away leaves the completion `cancelled`, billed for what it was sent. A scenario's
+    stream faults (`stream_faults.py`) pace the chunks, or end the stream early: a failed completion, not
+    billed (B-CHAT-11)."""
     _save(call, _unfinished(completion, "in_progress", None))
     maker = ChunkMaker(completion["id"], completion["created"], completion["model"], request.include_usage)
-    delay = float(call.overrides.get("stream_delay", 0.0))
+    faults = StreamFaults.of(call.overrides)
     sent_tokens = 0
-    finished = False
+    ending = "cancelled"
+    error_object = None
     try:
         for index, (chunk, carried) in enumerate(chunks(maker, reply, usage if request.include_usage else None,
                                                         warning)):
-            if delay and index:
-                await asyncio.sleep(delay)
+            await faults.pace(index)
+            cut = faults.cuts_before(index)
+            if cut or faults.fails_at(index):
+                ending, error_object = "failed", call.mock.errors.error_object(ApiError(faults.error_code))
+                if cut:
+                    raise StreamCut
+                yield frame(maker.chunk([], error=error_object))
+                yield DONE
+                return
             yield frame(chunk)
             sent_tokens += carried
+        if faults.cuts_before(index + 1):  # cut after the last chunk: no [DONE]
+            ending, error_object = "failed", call.mock.errors.error_object(ApiError(faults.error_code))
+            raise StreamCut
         yield DONE
-        finished = True
+        ending = "completed"
     finally:
-        if finished:
+        if ending == "completed":
             body = _finished(completion, reply, usage)
+        elif ending == "failed":
+            body = _unfinished(completion, "failed", error_object)
         else:
             body = _cancelled(call, request, completion, reply, sent_tokens)
         _save(call, body)

@@ -52,14 +52,36 @@ class Reply:
         return None if self.logprobs is None else {"content": self.logprobs, "refusal": None}
 
 
-def compose(plan: ChatPlan, seed: int, ids: IdFactory) -> Reply:
+@dataclass(frozen=True, slots=True)
+class Script:
+    """A reply a scenario dictates (`call.overrides`: `chat_reply` text or `chat_tool_calls`, a list of
+    `{"name", "arguments"}`), sent instead of the synthetic one and cut by `stop`/`max_tokens` the same way."""
+
+    content: str | None = None
+    tool_calls: tuple[dict[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, overrides: dict[str, Any]) -> Script | None:
+        content, calls = overrides.get("chat_reply"), overrides.get("chat_tool_calls")
+        if content is None and not calls:
+            return None
+        return cls(content, tuple(calls or ()))
+
+
+def compose(plan: ChatPlan, seed: int, ids: IdFactory, script: Script | None = None) -> Reply:
     rng = rng_for("reply", seed, plan.reply_inputs)
     prompt = last_text(plan.body["messages"], "user")
-    tool = _tool_to_call(plan, prompt)
     reasoning = 0
     if plan.reasoning_effort:
         base = REASONING_TOKENS[plan.reasoning_effort]
         reasoning = base + rng.randrange(base // 2 + 1)
+    if script is not None and script.tool_calls:
+        calls = [{"id": ids.new("call"), "type": "function",
+                  "function": {"name": t["name"], "arguments": json.dumps(t["arguments"], separators=(",", ":"))}}
+                 for t in script.tool_calls]
+        used = sum(tokens.count(c["function"]["name"]) + tokens.count(c["function"]["arguments"]) for c in calls)
+        return Reply(None, "tool_calls", used, reasoning, calls, [] if plan.logprobs else None)
+    tool = None if script is not None else _tool_to_call(plan, prompt)
     if tool is not None:
         arguments = _generate(tool["parameters"], rng, prompt, f"tools.{tool['name']}.function.parameters")
         cut, finish, used = _cut(arguments, tokens.pieces(arguments), plan.max_tokens, [])
@@ -67,7 +89,10 @@ def compose(plan: ChatPlan, seed: int, ids: IdFactory) -> Reply:
         used += tokens.count(tool["name"])
         return Reply(None, "length" if finish == "length" else "tool_calls", used, reasoning, [call],
                      [] if plan.logprobs else None)
-    text, pieces = _text(plan, rng, prompt)
+    if script is not None and script.content is not None:
+        text, pieces = script.content, tokens.pieces(script.content)
+    else:
+        text, pieces = _text(plan, rng, prompt)
     content, finish, used = _cut(text, pieces, plan.max_tokens, plan.stop)
     if content is not text:
         pieces = pieces[:used] if finish == "length" else tokens.pieces(content)

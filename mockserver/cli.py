@@ -20,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--fixtures", metavar="DIR", help="a fixtures folder to use instead of the default one")
+    serve.add_argument("--scenario", metavar="NAME", action="append", default=[],
+                       help="activate a scenario of fixtures/scenarios for every call (repeatable)")
     serve.add_argument("--seed", type=int, default=0, help="seed for ids, keys and content (default 0)")
     serve.add_argument("--admin-token", metavar="T", help="require Authorization: Bearer T on /__mock")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
@@ -30,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        app = create_app(MockConfig(), fixtures=args.fixtures, seed=args.seed, admin_token=args.admin_token)
+        app = create_app(MockConfig(scenarios=tuple(args.scenario)), fixtures=args.fixtures, seed=args.seed,
+                         admin_token=args.admin_token)
     except FixtureError as error:
         print(f"aurous-mock: cannot start: {error}", file=sys.stderr)
         return 2
@@ -38,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"aurous-mock: serving the Aurous Labs API at http://{args.host}:{args.port}", flush=True)
     print(f"aurous-mock: test key (team {mock.fixtures.teams[0]['id']}): {mock.default_key}", flush=True)
     print(f"aurous-mock: admin API at http://{args.host}:{args.port}/__mock", flush=True)
+    if args.scenario:
+        print(f"aurous-mock: scenarios active: {', '.join(args.scenario)}", flush=True)
     # The compiled contract and fixtures live as long as the process: keep the garbage collector from
     # walking them on every full collection (long pauses once the server holds many completions).
     gc.freeze()

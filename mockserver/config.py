@@ -16,3 +16,5 @@ class MockConfig:
     admin_token: str | None = None
     max_body_bytes: int = 24 * 1024 * 1024  # above the 20 MB file upload cap
     journal_limit: int = 10_000
+    scenarios: tuple[str, ...] = ()  # active globally from start-up (`serve --scenario NAME`)
+    scenario_check_interval: float = 0.1  # seconds between looks at a scenario file for edits

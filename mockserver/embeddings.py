@@ -78,7 +78,11 @@ async def create_embedding(call: Call) -> Response:
     billing.require_credit(call, usage["credits_charged"])
     spend_tokens(call, usage["total_tokens"])
     identity = (mock.config.seed, request.model["id"], request.dimensions, request.parts)
-    vector = vectors.embed(request.features, identity, request.dimensions)
+    scripted = call.overrides.get("embedding_vector")  # a scenario's scripted vector
+    if scripted is not None:
+        vector = vectors.fitted(scripted, request.dimensions)
+    else:
+        vector = vectors.embed(request.features, identity, request.dimensions)
     embedding: list[float] | str = vector
     if call.body.get("encoding_format") == "base64":
         embedding = vectors.as_base64(vector)

@@ -44,7 +44,12 @@ def _validator(name: str) -> Draft202012Validator:
 
 
 def validate_file(doc: LocatedYaml, schema_name: str) -> None:
-    error = best_match(_validator(schema_name).iter_errors(doc.data))
+    validate_with(doc, _validator(schema_name))
+
+
+def validate_with(doc: LocatedYaml, validator: Draft202012Validator) -> None:
+    """Raise the error that best explains why `doc` breaks the schema, located in the file."""
+    error = best_match(validator.iter_errors(doc.data))
     if error is not None:
         raise doc.error(list(error.absolute_path), error.message)
 

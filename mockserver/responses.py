@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.responses import Response, StreamingResponse
-from starlette.types import Send
+from starlette.types import Receive, Scope, Send
 
+from . import connection
 from .jsoncodec import dumps
 
 JSON = "application/json"
@@ -20,13 +21,27 @@ def json_bytes(body: bytes, status: int = 200) -> Response:
     return Response(body, status, None, JSON)
 
 
+class StreamCut(Exception):
+    """Raised by a stream's producer to cut the connection mid-stream (a scenario's stream fault)."""
+
+
 class EventStream(StreamingResponse):
     """A streamed body whose producer always learns how the stream ended: when the client goes away
-    the producer is closed at once (its `finally` runs), not whenever it is garbage-collected."""
+    the producer is closed at once (its `finally` runs), not whenever it is garbage-collected. A producer
+    that raises `StreamCut` has the connection closed under the client, with no end of stream."""
+
+    _receive: Receive | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._receive = receive
+        await super().__call__(scope, receive, send)
 
     async def stream_response(self, send: Send) -> None:
         try:
             await super().stream_response(send)
+        except StreamCut:
+            assert self._receive is not None
+            await connection.drop(send, self._receive)
         finally:
             aclose = getattr(self.body_iterator, "aclose", None)
             if aclose is not None:

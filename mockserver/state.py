@@ -11,10 +11,12 @@ from .fixtures import Fixtures, load_fixtures
 from .ids import IdFactory
 from .ledger import Ledger
 from .registry import HANDLERS
+from .scenarios import ScenarioLibrary
+from .scenarios.engine import activate_globally
 from .spec import Contract
 from .store import MemoryStore, Store
 from .versions import Versions
-from .yamlfile import FixtureError
+from .yamlfile import FixtureError, load_located
 
 
 class MockState:
@@ -31,7 +33,12 @@ class MockState:
         self.store: Store = store or MemoryStore(config.journal_limit)
         self.ledger = Ledger(self.store, self.clock, self.ids)
         self.accounts = Accounts(self.store, self.clock, self.ids, self.ledger, self.versions.newest)
+        self.scenarios = ScenarioLibrary(config.fixtures_dir / "scenarios", self.errors, self.versions,
+                                         config.scenario_check_interval)
+        self._check_scenario_names()
         self._seed_teams()
+        for name in config.scenarios:
+            activate_globally(self, name)
 
     def _check_contract_codes(self) -> None:
         """Every `x-error-code` the contract names must be in the catalog, or a refusal would be a 500."""
@@ -41,13 +48,28 @@ class MockState:
             raise FixtureError(f"{where}:1: (top level): the catalog lacks codes the contract names: "
                                f"{', '.join(missing)}")
 
+    def _check_scenario_names(self) -> None:
+        """Scenarios named by `--scenario` and by fixture teams must exist, or start-up stops."""
+        known = set(self.scenarios.names())
+        for name in self.config.scenarios:
+            if name not in known:
+                raise FixtureError(f"{self.scenarios.directory}: no scenario {name!r} (--scenario); "
+                                   f"known: {', '.join(sorted(known)) or 'none'}")
+        for index, team in enumerate(self.fixtures.teams):
+            for position, name in enumerate(team.get("scenarios") or ()):
+                if name not in known:
+                    doc = load_located(self.fixtures.directory / "teams.yaml")
+                    raise doc.error(["teams", index, "scenarios", position], f"no scenario {name!r} in "
+                                    f"{self.scenarios.directory}")
+
     def _seed_teams(self) -> None:
         for team in self.fixtures.teams:
             settings = {k: v for k, v in team.items() if k not in ("id", "name", "keys")}
             self.accounts.create_team(team_id=team["id"], name=team["name"], keys=team["keys"], **settings)
 
     def reset(self) -> None:
-        """Forget all state: teams back to the fixtures, clock offset 0, ids from the seed again."""
+        """Forget all state: teams back to the fixtures, clock offset 0, ids from the seed again, every
+        scenario off (also those of `--scenario`) with its counters."""
         self.store.clear()
         self.ledger.reset()
         self.clock.reset()

@@ -29,16 +29,38 @@ def spend_tokens(call: Call, tokens: int, *, show: bool = True) -> tuple[str, fl
     if used > call.team["tpm_limit"]:
         used = store.incr("tpm", key, -tokens, reset_at, now)  # a refused request does not spend
         token_headers(call, used, reset_at, now)
-        wait = max(1.0, reset_at - now)
         raise ApiError(
             "tokens_rate_limit_exceeded",
             f"This request needs {tokens} tokens; {max(0, call.team['tpm_limit'] - int(used))} remain in this "
             "minute's bucket.",
-            headers={"Retry-After": str(math.ceil(wait)), "retry-after-ms": str(math.ceil(wait * 1000))},
+            headers=retry_headers(reset_at, now),
         )
     if show:
         token_headers(call, used, reset_at, now)
     return key, reset_at
+
+
+def retry_headers(reset_at: float, now: float) -> dict[str, str]:
+    """`Retry-After` (whole seconds) and `retry-after-ms` on a 429: until the window turns, at least 1 s."""
+    wait = max(1.0, reset_at - now)
+    return {"Retry-After": str(math.ceil(wait)), "retry-after-ms": str(math.ceil(wait * 1000))}
+
+
+def drain(call: Call, bucket: str) -> ApiError | None:
+    """Spend what remains of the team's `rpm` or `tpm` bucket in this minute (a scenario's drained
+    bucket). For `rpm` the refusal this call gets, with its headers; `tpm` refuses in the handler."""
+    assert call.team is not None
+    now = call.mock.clock.time()
+    window_start, reset_at = window(now)
+    key = f"{call.team['id']}:{window_start}"
+    limit = int(call.team["rpm_limit" if bucket == "rpm" else "tpm_limit"])
+    used = call.mock.store.incr(bucket, key, 0, reset_at, now)
+    if used < limit:
+        call.mock.store.incr(bucket, key, limit - used, reset_at, now)
+    if bucket == "tpm":
+        return None
+    call.response_headers["X-RateLimit-Remaining"] = call.response_headers["x-ratelimit-remaining-requests"] = "0"
+    return ApiError("rate_limit_exceeded", headers=retry_headers(reset_at, now))
 
 
 def settle_tokens(call: Call, reservation: tuple[str, float], reserved: int, used: int) -> None:

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from ..call import Call, Next
 from ..errors import ApiError
-from ..token_bucket import token_headers, window
+from ..token_bucket import retry_headers, token_headers, window
 
 
 async def limit_requests(call: Call, call_next: Next) -> Response:
@@ -33,11 +33,7 @@ async def limit_requests(call: Call, call_next: Next) -> Response:
     if used > limit:
         store.incr("rpm", key, -1, reset_at, now)  # a refused request does not spend
         headers["X-RateLimit-Remaining"] = headers["x-ratelimit-remaining-requests"] = "0"
-        wait = max(1.0, reset_at - now)
-        raise ApiError(
-            "rate_limit_exceeded",
-            headers={"Retry-After": str(math.ceil(wait)), "retry-after-ms": str(math.ceil(wait * 1000))},
-        )
+        raise ApiError("rate_limit_exceeded", headers=retry_headers(reset_at, now))
     remaining = str(limit - used)
     headers["X-RateLimit-Remaining"] = remaining
     headers["x-ratelimit-remaining-requests"] = remaining

@@ -19,17 +19,20 @@ from .auth import authenticate
 from .idempotency import idempotency
 from .ratelimit import limit_requests, limit_tokens
 from .route import require_route
+from .scenarios import run_scenarios
 from .validate import validate_request
 from .version import resolve_version, version_for_response
 
 log = logging.getLogger("aurous_mock")
 
-# The order is the contract. Idempotency comes after validation, so an invalid request never claims a
-# key, and inside the buckets, so a replay spends a request but no tokens. An unknown route or method
-# is raised by require_route, after the team is known, so the 404 or 405 of a known team carries its
-# rate-limit headers and version.
+# The order is the contract. Scenarios run after validation (a scripted fault answers a request the API
+# would accept) and before idempotency, so a scripted fault never becomes a stored idempotent answer.
+# Idempotency comes after validation, so an invalid request never claims a key, and inside the buckets,
+# so a replay spends a request but no tokens. An unknown route or method is raised by require_route,
+# after the team is known, so the 404 or 405 of a known team carries its rate-limit headers and version.
 DEFAULT_STAGES: list[Stage] = [
-    authenticate, limit_requests, require_route, limit_tokens, resolve_version, validate_request, idempotency,
+    authenticate, limit_requests, require_route, limit_tokens, resolve_version, validate_request, run_scenarios,
+    idempotency,
 ]
 
 

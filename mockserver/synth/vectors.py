@@ -36,6 +36,14 @@ def embed(features: Iterable[str], identity: object, dimensions: int) -> list[fl
     return [v / norm for v in mixed]
 
 
+def fitted(values: list[float], dimensions: int) -> list[float]:
+    """A given vector (a scenario's scripted embedding) at the requested dimension: cut or padded with
+    zeros, then scaled to unit length like every vector the API returns."""
+    vector = [float(v) for v in values[:dimensions]] + [0.0] * max(0, dimensions - len(values))
+    norm = math.sqrt(math.fsum(v * v for v in vector))
+    return [v / norm for v in vector] if norm else vector
+
+
 def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 

@@ -37,8 +37,8 @@ def served() -> Iterator[tuple[str, str]]:
     port = _free_port()
     command = shutil.which("aurous-mock")
     argv = [command] if command else [sys.executable, "-m", "mockserver"]
-    process = subprocess.Popen([*argv, "serve", "--port", str(port)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen([*argv, "serve", "--port", str(port), "--scenario", "scripted-chat"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output: queue.Queue = queue.Queue()
     threading.Thread(target=_lines, args=(process.stdout, output), daemon=True).start()
     key = None
@@ -67,6 +67,15 @@ def test_serve_prints_a_working_key_and_answers_models(served):
         assert refused.status_code == 401
         assert refused.json()["error"]["code"] == "invalid_api_key"
         assert client.get("/__mock/health").json()["status"] == "ok"
+
+
+def test_serve_activates_scenarios_given_on_the_command_line(served):
+    base_url, key = served
+    with httpx.Client(base_url=base_url, event_hooks={"response": [check_httpx_response]}) as client:
+        assert client.get("/__mock/scenarios").json()["active"] == ["scripted-chat"]
+        reply = client.post("/v1/chat/completions", headers={"X-Api-Key": key},
+                            json={"model": "aurous-grow-2.0-pro", "messages": [{"role": "user", "content": "Hi"}]})
+        assert reply.json()["choices"][0]["message"]["content"] == "Sunny, 24 degrees."
 
 
 @pytest.fixture
