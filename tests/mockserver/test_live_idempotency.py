@@ -146,3 +146,18 @@ def test_the_admin_api_is_never_limited(live, admin):  # B-RL-1: limits are the 
     assert admin.get("/v1/team", headers=headers).status_code == 429
     for _ in range(20):
         assert admin.get("/__mock/requests").status_code == 200
+
+
+def test_sdk_retries_under_a_scripted_outage_store_only_the_success(live, admin, team):  # B-IDEM-6, scenarios
+    """Scenarios answer before the idempotency stage: the two scripted 502s never claim the key, the SDK's
+    third attempt is processed under it, and the next call with the key is its replay."""
+    client = sdk(live, team["api_key"], max_retries=2)
+    options = {"model": PRO, "messages": ASK, "max_tokens": 30,
+               "extra_headers": {"Idempotency-Key": "bakery-5", "Aurous-Mock-Scenario": "flaky-chat"}}
+    first = client.chat.completions.create(**options)
+    again = client.chat.completions.with_raw_response.create(**options)
+    assert again.headers["aurous-idempotent-replayed"] == "true" and again.parse().id == first.id
+    attempts = [e for e in journal(admin, team["team_id"]) if e["path"] == "/v1/chat/completions"]
+    assert [e["status"] for e in attempts] == [502, 502, 200, 200]
+    assert [e.get("idempotency") for e in attempts] == [None, None, "processed", "replayed"]
+    assert len(charges(admin, team["api_key"])) == 1
