@@ -10,7 +10,7 @@ from pathlib import Path
 from .errors import CannotRun
 from .redact import Redactor
 from .registry import all_checks
-from .rows import NOT_OVER_HTTP, ROWS
+from .rows import EVERY_RESPONSE_ROWS, NOT_OVER_HTTP, ROWS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,6 +47,8 @@ def list_rows() -> str:
         lines.append(f"{row:<10} {title}")
         for name in names or []:
             lines.append(f"{'':<10}   check: {name}")
+        if row in EVERY_RESPONSE_ROWS:
+            lines.append(f"{'':<10}   check: schema suite, on every response")
         if row in NOT_OVER_HTTP:
             lines.append(f"{'':<10}   not over HTTP: {NOT_OVER_HTTP[row]}")
     return "\n".join(lines)

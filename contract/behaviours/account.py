@@ -26,7 +26,8 @@ def ledger(ctx: Context, target: Target) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     after = None
     for _ in range(MAX_PAGES):
-        ex = target.request("GET", "/v1/usage/events", params={"limit": 100, **({"starting_after": after} if after else {})})
+        params = {"limit": 100, **({"starting_after": after} if after else {})}
+        ex = target.request("GET", "/v1/usage/events", params=params)
         ctx.expect_status(ex, 200)
         page = ex.json().get("data", [])
         items += page

@@ -158,7 +158,7 @@ def streaming(ctx: Context) -> None:
     usage = frames[-1].get("usage") if frames else None
     ctx.expect(isinstance(usage, dict) and "credits_charged" in usage,
                "usage with credits_charged on the last frame (include_usage defaults to true)", str(frames[-1:]), ex)
-    streamed = "".join((f.get("choices") or [{}])[0].get("delta", {}).get("content") or "" for f in frames if f.get("choices"))
+    streamed = "".join(f["choices"][0].get("delta", {}).get("content") or "" for f in frames if f.get("choices"))
     plain = expect_completion(ctx, ctx.call("POST", "/v1/chat/completions", json_body=body), body["model"])
     ctx.expect(streamed == plain["choices"][0]["message"]["content"], "the streamed content equal to the unstreamed",
                f"{streamed!r} vs {plain['choices'][0]['message']['content']!r}", ex)

@@ -170,7 +170,8 @@ def only_successes_are_replayed(ctx: Context) -> None:
     for _ in range(2):
         ex = send(ctx, body, key)
         ctx.expect_status(ex, 404, "model_not_found")
-        ctx.expect(ex.header(REPLAYED) is None, "a failed call never replayed", f"{REPLAYED}: {ex.header(REPLAYED)}", ex)
+        ctx.expect(ex.header(REPLAYED) is None, "a failed call never replayed", f"{REPLAYED}: {ex.header(REPLAYED)}",
+                   ex)
     if ctx.caps.admin is not None:
         team = ctx.team()
         failing = {**chat_body(), "metadata": {"aurous_mock_outcome": "provider_failure"}}
