@@ -124,8 +124,9 @@ def _config(options: RunOptions, target: Target, mode: str, admin: bool) -> Sche
     }
     if options.quick:
         config["phases"] = {"stateful": {"enabled": False}, "fuzzing": {"enabled": False}}
-    if not admin:
-        config["rate-limit"] = "30/m"  # a staging team's bucket is shared with real traffic: go gently
+    if not admin and target.rpm_limit:
+        # A staging team's bucket is shared with its real traffic: use at most half of it.
+        config["rate-limit"] = f"{max(target.rpm_limit // 2, 1)}/m"
     return SchemathesisConfig.from_dict(config)
 
 
@@ -165,7 +166,8 @@ def _run_engine(config: SchemathesisConfig, group: list[str], outcome: dict[str,
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
             recorder = event.recorder
-            tested.add(by_label.get(recorder.label, recorder.label))
+            if recorder.label in by_label:  # the stateful phase reports under one label for all operations
+                tested.add(by_label[recorder.label])
             for interaction in recorder.interactions.values():
                 target.requests_sent += 1
                 if interaction.response is not None and interaction.response.status_code < 300:

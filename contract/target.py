@@ -30,6 +30,7 @@ class Target:
         self.waited_s = 0.0
         self._client = httpx.Client(base_url=self.base_url, timeout=timeout, follow_redirects=False)
         self._resume_at = 0.0
+        self.rpm_limit: int | None = None  # the team's RPM limit, as its headers last said
 
     def close(self) -> None:
         self._client.close()
@@ -68,6 +69,9 @@ class Target:
         except httpx.HTTPError as exc:
             raise CannotRun(f"{method} {self.base_url}{path} failed: {type(exc).__name__}: {exc}") from exc
         self.requests_sent += 1
+        limit = response.headers.get("x-ratelimit-limit")
+        if limit and limit.isdigit():
+            self.rpm_limit = int(limit)
         if pace:
             self._note_rate_limit(response.headers)
         return Exchange(method, str(response.request.url), path, headers, content, response.status_code,
