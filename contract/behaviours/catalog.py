@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..context import Context
 from ..registry import check
@@ -35,17 +36,28 @@ def models_list_shape(ctx: Context) -> None:
                        "chat_pricing {input, output: {credits_per_M}}", chat, ex)
 
 
+def expect_pricing_route(ctx: Context, pin: str, status: int) -> None:
+    ctx.expect_status(ctx.call("GET", "/v1/pricing", pin=False, headers={"Aurous-Version": pin}), status)
+
+
+def first_style(ctx: Context, path: str) -> dict[str, Any]:
+    ex = ctx.call("GET", path)
+    ctx.expect_status(ex, 200)
+    rows = ex.json().get("data") or []
+    ctx.expect(rows, f"at least one style in {path}", rows, ex)
+    return rows[0]
+
+
 @check("B-CAT-2")
 def pricing_removed_and_old_shape_before_2026_05_22(ctx: Context) -> None:
-    gone = ctx.call("GET", "/v1/pricing", pin=False, headers={"Aurous-Version": "2026-06-19"})
-    ctx.expect_status(gone, 404)
+    expect_pricing_route(ctx, "2026-06-19", 404)
     old = ctx.call("GET", "/v1/models", pin=False, headers={"Aurous-Version": "2026-05-15"})
     ctx.expect_status(old, 200)
     for row in old.json()["data"]:
         keys = [k for k in (row.get("aurous_metadata") or {}) if k.startswith("credits_per_1k_")]
         ctx.expect(keys, "aurous_metadata.credits_per_1k_* on pins before 2026-05-22",
                    f"{row.get('id')}: {sorted(row.get('aurous_metadata') or {})}", old)
-    ctx.expect_status(ctx.call("GET", "/v1/pricing", pin=False, headers={"Aurous-Version": "2026-05-15"}), 200)
+    expect_pricing_route(ctx, "2026-05-15", 200)
 
 
 def style_catalog(ctx: Context, path: str) -> None:

@@ -169,6 +169,17 @@ def streaming(ctx: Context) -> None:
     ctx.expect(not any(f.get("usage") for f in quiet), "no usage with include_usage: false", str(quiet[-1:]), ex)
 
 
+def expect_json_for(ctx: Context, schema: dict[str, Any], text: str, what: str, ex: Exchange) -> None:
+    """`text` is a JSON string whose value is valid against `schema` (B-CHAT-6, B-CHAT-7)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        ctx.fail(f"{what} as a JSON string", text[:200], ex)
+    errors = list(Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(value))
+    ctx.expect(not errors, f"{what} valid against the schema sent", f"{errors[0].message if errors else ''} "
+               f"in {text[:200]}", ex)
+
+
 def _tool_call(ctx: Context, schema: dict[str, Any]) -> None:
     tool = {"type": "function", "function": {"name": "record_answer", "description": "Record it", "parameters": schema}}
     ex = ctx.chat("Record an answer", model=PRO, max_tokens=400, tools=[tool],
@@ -177,13 +188,7 @@ def _tool_call(ctx: Context, schema: dict[str, Any]) -> None:
     calls = body["choices"][0]["message"].get("tool_calls") or []
     ctx.expect(len(calls) >= 1 and calls[0].get("id") and calls[0]["function"]["name"] == "record_answer",
                "a tool call of the forced function with an id", str(calls)[:200], ex)
-    try:
-        arguments = json.loads(calls[0]["function"]["arguments"])
-    except ValueError:
-        ctx.fail("function.arguments as a JSON string", calls[0]["function"]["arguments"][:200], ex)
-    errors = list(Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(arguments))
-    ctx.expect(not errors, "arguments valid against the function's parameters",
-               f"{errors[0].message if errors else ''} in {json.dumps(arguments)[:200]}", ex)
+    expect_json_for(ctx, schema, calls[0]["function"]["arguments"], "function.arguments", ex)
 
 
 @check("B-CHAT-6", paid=True)
@@ -200,14 +205,7 @@ def _structured(ctx: Context, schema: dict[str, Any]) -> None:
                   response_format={"type": "json_schema", "json_schema": {"name": "answer", "schema": schema,
                                                                           "strict": True}})
     body = expect_completion(ctx, ex, "aurous-grow-2.0-lite")
-    content = body["choices"][0]["message"].get("content") or ""
-    try:
-        value = json.loads(content)
-    except ValueError:
-        ctx.fail("content that is JSON", content[:200], ex)
-    errors = list(Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(value))
-    ctx.expect(not errors, "content valid against the json_schema",
-               f"{errors[0].message if errors else ''} in {content[:200]}", ex)
+    expect_json_for(ctx, schema, body["choices"][0]["message"].get("content") or "", "content", ex)
 
 
 @check("B-CHAT-7", paid=True)

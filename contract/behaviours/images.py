@@ -13,6 +13,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_m
 
 from ..context import Context
 from ..registry import check
+from .catalog import first_style
 from .common import UNKNOWN_SUFFIX, id_pattern
 from .generations import TERMINAL, create, expect_step, output_path, succeeded, wait_terminal
 
@@ -178,11 +179,7 @@ def only_supplied_values_echoed(ctx: Context) -> None:
 
 
 def a_lora(ctx: Context) -> dict[str, Any]:
-    ex = ctx.call("GET", "/v1/loras")
-    ctx.expect_status(ex, 200)
-    rows = ex.json().get("data") or []
-    ctx.expect(rows, "at least one style in /v1/loras", rows, ex)
-    return rows[0]
+    return first_style(ctx, "/v1/loras")
 
 
 @check("B-IMG-6", paid=True)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from ..context import Context
 from ..registry import check
+from .catalog import expect_pricing_route
 
 SYSTEM_DEFAULT = "2026-05-15"
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -44,10 +45,8 @@ def default_versions(ctx: Context) -> None:
 @check("B-VER-4")
 def pricing_route_gated_by_pin(ctx: Context) -> None:
     """/v1/pricing exists before 2026-05-22 and is 404 from it on (002)."""
-    before = ctx.call("GET", "/v1/pricing", pin=False, headers={"Aurous-Version": "2026-05-21"})
-    ctx.expect_status(before, 200)
-    after = ctx.call("GET", "/v1/pricing", pin=False, headers={"Aurous-Version": "2026-05-22"})
-    ctx.expect_status(after, 404)
+    expect_pricing_route(ctx, "2026-05-21", 200)
+    expect_pricing_route(ctx, "2026-05-22", 404)
 
 
 @check("B-VER-4")

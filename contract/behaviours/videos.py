@@ -6,7 +6,7 @@ from typing import Any
 
 from ..context import Context
 from ..registry import check
-from .catalog import style_catalog
+from .catalog import first_style, style_catalog
 from .common import id_pattern
 from .generations import create, output_path, succeeded
 
@@ -15,11 +15,7 @@ BASIC = {"prompt": "Waves rolling onto a beach", "video_duration": 3, "video_res
 
 
 def a_video_lora(ctx: Context) -> dict[str, Any]:
-    ex = ctx.call("GET", "/v1/video_loras")
-    ctx.expect_status(ex, 200)
-    rows = ex.json().get("data") or []
-    ctx.expect(rows, "at least one style in /v1/video_loras", rows, ex)
-    return rows[0]
+    return first_style(ctx, "/v1/video_loras")
 
 
 @check("B-VID-1", paid=True, admin=True)
