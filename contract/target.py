@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -77,17 +75,22 @@ class Target:
         return Exchange(method, str(response.request.url), path, headers, content, response.status_code,
                         {k.lower(): v for k, v in response.headers.items()}, response.content)
 
-    @contextmanager
-    def stream(self, path: str, body: Any, headers: dict[str, str] | None = None) -> Iterator[httpx.Response]:
-        """A streamed POST (chat with `stream: true`); the caller reads the SSE lines."""
+    def post_stream(self, path: str, body: Any, headers: dict[str, str] | None = None) -> Exchange:
+        """A streamed POST (chat with `stream: true`), read to its end as it arrives."""
         sent = {"X-Api-Key": self.api_key, "Content-Type": "application/json", **(headers or {})}
         if self.version_pin:
             sent["Aurous-Version"] = self.version_pin
+        content = json.dumps(body, separators=(",", ":")).encode()
         self._wait_for_pace()
-        with self._client.stream("POST", path, headers=sent, content=json.dumps(body).encode()) as response:
-            self.requests_sent += 1
-            self._note_rate_limit(response.headers)
-            yield response
+        try:
+            with self._client.stream("POST", path, headers=sent, content=content) as response:
+                text = b"".join(response.iter_bytes())
+        except httpx.HTTPError as exc:
+            raise CannotRun(f"POST {self.base_url}{path} failed: {type(exc).__name__}: {exc}") from exc
+        self.requests_sent += 1
+        self._note_rate_limit(response.headers)
+        return Exchange("POST", str(response.request.url), path, sent, content, response.status_code,
+                        {k.lower(): v for k, v in response.headers.items()}, text)
 
     def _note_rate_limit(self, headers: httpx.Headers) -> None:
         """Pace to the team's RPM bucket: when one request is left, wait for the documented reset."""

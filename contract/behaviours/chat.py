@@ -119,12 +119,9 @@ def chat_validation(ctx: Context) -> None:
 def read_stream(ctx: Context, body: dict[str, Any]) -> tuple[list[Any], str, Exchange]:
     """The frames of a streamed chat call (JSON objects, then the literal [DONE]) and the raw text."""
     ctx.budget.reserve(0.01)
-    with ctx.target.stream("/v1/chat/completions", body) as response:
-        text = response.read().decode()
-        ex = Exchange("POST", str(response.request.url), "/v1/chat/completions", {"X-Api-Key": "k"},
-                      json.dumps(body).encode(), response.status_code,
-                      {k.lower(): v for k, v in response.headers.items()}, text.encode())
-    ctx.expect(ex.status == 200 and ex.header("content-type", ).startswith("text/event-stream"),
+    ex = ctx.target.post_stream("/v1/chat/completions", body)
+    text = ex.body.decode(errors="replace")
+    ctx.expect(ex.status == 200 and (ex.header("content-type") or "").startswith("text/event-stream"),
                "200 text/event-stream", f"{ex.status} {ex.header('content-type')}", ex)
     frames: list[Any] = []
     for event in [e for e in text.split("\n\n") if e.strip()]:

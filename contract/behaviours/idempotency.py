@@ -147,16 +147,15 @@ def key_free_after_24_hours(ctx: Context) -> None:
 def streaming_ignores_the_key(ctx: Context) -> None:
     key, body = fresh_key(ctx), chat_body()
     ctx.budget.reserve(CHAT_ESTIMATE)
-    with ctx.target.stream(CHAT_PATH, {**body, "stream": True}, headers={"Idempotency-Key": key}) as response:
-        text = response.read().decode()
-        status = response.headers.get("aurous-idempotency-status")
-    first_frame = text.split("\n\n", 1)[0].removeprefix("data: ")
-    ctx.expect(status == "ignored_streaming", "Aurous-Idempotency-Status: ignored_streaming on a stream", status)
+    stream = ctx.target.post_stream(CHAT_PATH, {**body, "stream": True}, headers={"Idempotency-Key": key})
+    ctx.expect_header(stream, "Aurous-Idempotency-Status", "ignored_streaming")
+    first_frame = stream.body.decode(errors="replace").split("\n\n", 1)[0].removeprefix("data: ")
     try:
         frame = json.loads(first_frame)
     except ValueError:
         frame = {}
-    ctx.expect(frame.get("warning"), "a warning on the first SSE frame when a key is sent", first_frame[:200])
+    ctx.expect(isinstance(frame, dict) and frame.get("warning"), "a warning on the first SSE frame when a key is sent",
+               first_frame[:200], stream)
     plain = send(ctx, body, None)
     ctx.expect_header(plain, "Aurous-Idempotency-Status", "none")
     first = send(ctx, body, key)

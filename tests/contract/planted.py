@@ -135,24 +135,35 @@ def canonical(body: bytes) -> str:
     return hashlib.sha256(json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-class FakeIdempotency(Bend):
-    """Stripe-style keys on chat and embeddings: replay same canonical body, 409 on another body."""
+WINDOW_S = 24 * 3600
 
-    def __init__(self, app: App, *, replay_header: bool = True, process_again: bool = False,
+
+class FakeIdempotency(Bend):
+    """Stripe-style keys on chat and embeddings: replay the same canonical body for 24 h on the mock's
+    clock, 409 on another body, 409 while the first call is still in flight."""
+
+    def __init__(self, app: Any, *, replay_header: bool = True, process_again: bool = False,
                  should_retry_header: bool = True, fingerprint: Callable[[bytes], str] = canonical) -> None:
-        self.cache: dict[tuple[str, str], tuple[str, Answer]] = {}
+        self.clock = app.state.mock.clock
+        self.cache: dict[tuple[str, str], tuple[str, float, Answer]] = {}
+        self.in_flight: set[tuple[str, str]] = set()
         self.replay_header, self.process_again = replay_header, process_again
         self.should_retry_header, self.fingerprint = should_retry_header, fingerprint
         super().__init__(app, self._bend)
 
     async def _bend(self, scope: Scope, body: bytes, inner: Any) -> Answer:
         key = request_header(scope, "idempotency-key")
-        if scope["method"] != "POST" or scope["path"] not in IDEMPOTENT or not key or b'"stream":true' in body:
+        if scope["method"] != "POST" or scope["path"] not in IDEMPOTENT or not key or json.loads(body).get("stream"):
             return await inner(scope, body)
         slot = (str(request_header(scope, "x-api-key")), key)
         print_ = self.fingerprint(body)
+        if slot in self.in_flight:
+            return json_answer(409, {"error": {"code": "idempotency_request_in_progress", "type": "invalid_request",
+                                               "message": "In flight.", "param": None}})
+        if slot in self.cache and self.clock.time() - self.cache[slot][1] >= WINDOW_S:
+            del self.cache[slot]
         if slot in self.cache:
-            seen, (status, headers, content) = self.cache[slot]
+            seen, _, (status, headers, content) = self.cache[slot]
             if seen != print_:
                 extra = [(b"x-should-retry", b"false")] if self.should_retry_header else []
                 return json_answer(409, {"error": {"code": "idempotency_key_in_use", "type": "invalid_request",
@@ -164,10 +175,14 @@ class FakeIdempotency(Bend):
                 headers = replace_header(headers, "aurous-idempotent-replayed", "true")
             headers = replace_header(headers, "aurous-idempotency-status", "replayed")
             return status, headers, content
-        status, headers, content = await inner(scope, body)
+        self.in_flight.add(slot)
+        try:
+            status, headers, content = await inner(scope, body)
+        finally:
+            self.in_flight.discard(slot)
         headers = replace_header(headers, "aurous-idempotency-status", "processed")
         if status < 300:
-            self.cache[slot] = (print_, (status, headers, content))
+            self.cache[slot] = (print_, self.clock.time(), (status, headers, content))
         return status, headers, content
 
 
@@ -392,6 +407,6 @@ VARIANTS: dict[str, tuple[str, Callable[[], Any]]] = {
 
 # The planted behaviours unbroken: the same checks must pass against them.
 CONTROLS: dict[str, tuple[list[str], Callable[[], Any]]] = {
-    "idempotency": (["B-IDEM-2", "B-IDEM-3"], lambda: FakeIdempotency(create_app())),
+    "idempotency": ([f"B-IDEM-{n}" for n in range(1, 8)], lambda: FakeIdempotency(create_app())),
     "image generations": (["B-IMG-2", "B-IMG-8"], lambda: FakeImages(create_app())),
 }
