@@ -52,6 +52,8 @@ CROSS_FIELD_REFUSALS = {
     "listUsageEvents": {"resource_not_found"},
 }
 PAID = {"createChatCompletion", "createEmbedding", "createImage", "createVideo", "createCharacter"}
+# Creates whose results the run could only clean up with the delete operations it skips on staging.
+LASTING = {"createFile", "createCharacter", "createWebhookEndpoint"}
 DESTRUCTIVE = {"deleteFile", "deleteCharacter", "deleteWebhookEndpoint", "cancelImage", "cancelVideo",
                "rotateWebhookSecret", "updateWebhookEndpoint"}
 PAID_EXAMPLE_CREDITS = 1.0  # a generous estimate of one accepted paid request
@@ -137,8 +139,9 @@ def run(options: RunOptions, target: Target, operations: list[str], report: Repo
     skipped = {op: "destructive: the run deletes or cancels only what it created (see the behaviour suite)"
                for op in operations if op in DESTRUCTIVE and not admin}
     affordable = admin or options.budget_credits >= options.max_examples * len(PAID) * PAID_EXAMPLE_CREDITS * 3
-    groups = {"all": [op for op in operations if op not in skipped and (affordable or op not in PAID)],
-              "negative": [] if affordable else [op for op in operations if op in PAID and op not in skipped]}
+    refused_only = (set() if affordable else PAID) | (set() if admin else LASTING)
+    groups = {"all": [op for op in operations if op not in skipped and op not in refused_only],
+              "negative": [op for op in operations if op in refused_only and op not in skipped]}
     outcome: dict[str, Result] = {}
     tested: set[str] = set()
     with registered_checks():
