@@ -56,10 +56,11 @@ class Admin:
 class Capabilities:
     admin: Admin | None
     served_operations: frozenset[str] | None  # what an aurous-mock says it serves; None: unknown
+    reason: str = NO_ADMIN
 
     def require_admin(self, why: str = "") -> Admin:
         if self.admin is None:
-            raise Skipped(NO_ADMIN + (f" ({why})" if why else ""))
+            raise Skipped(self.reason + (f" ({why})" if why else ""))
         return self.admin
 
 
@@ -74,6 +75,9 @@ def detect(base_url: str, admin_token: str | None = None) -> Capabilities:
         body = response.json()
     except ValueError:
         body = None
+    if response.status_code == 401 and isinstance(body, dict) and "error" in body:
+        return Capabilities(admin=None, served_operations=None,
+                            reason="the mock's admin API refused the token (pass --admin-token)")
     if response.status_code != 200 or not isinstance(body, dict) or body.get("status") != "ok":
         return Capabilities(admin=None, served_operations=None)
     served = body.get("served_operations")

@@ -114,4 +114,16 @@ class Context:
         def run(value: Any) -> None:
             test(value)
 
-        run()
+        try:
+            run()
+        except BaseExceptionGroup as group:  # hypothesis wraps a failure it could not reproduce (Flaky)
+            raise _first_finding(group) from None
+
+
+def _first_finding(group: BaseExceptionGroup) -> BaseException:
+    """The Violation (or Skipped) inside a group of exceptions, else the group itself."""
+    for exc in group.exceptions:
+        found = _first_finding(exc) if isinstance(exc, BaseExceptionGroup) else exc
+        if isinstance(found, Violation | Skipped):
+            return found
+    return group

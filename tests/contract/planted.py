@@ -405,6 +405,34 @@ VARIANTS: dict[str, tuple[str, Callable[[], Any]]] = {
     "404 where a 410 is due": ("B-IMG-8", lambda: FakeImages(create_app(), gone_status=404)),
 }
 
+def _models_without_object(scope: Scope, body: bytes, got: Answer) -> Answer:
+    status, headers, content = got
+    if scope["path"] != "/v1/models" or status != 200:
+        return got
+    return status, headers, rewrite_json(content, lambda value: {k: v for k, v in value.items() if k != "object"})
+
+
+async def _crash_on_hot_temperature(scope: Scope, body: bytes, inner: Any) -> Answer:
+    if _is_chat(scope):
+        try:
+            temperature = json.loads(body).get("temperature")
+        except (ValueError, AttributeError):
+            temperature = None
+        if isinstance(temperature, int | float) and temperature > 1.5:
+            return 500, [(b"content-type", b"text/plain")], b"Internal Server Error"
+    return await inner(scope, body)
+
+
+# For the schema suite: (the failing check or row, the operation to run it on, the broken server).
+SCHEMA_VARIANTS: dict[str, tuple[str, str, Callable[[], Any]]] = {
+    "models list without its object field": ("response_schema_conformance", "schema:listModels",
+                                             lambda: on_response(create_app(), _models_without_object)),
+    "request id missing on errors (schema suite)": ("B-HDR-1", "schema:retrieveModel",
+                                                    lambda: on_response(create_app(), _no_request_id_on_errors)),
+    "a 500 for a temperature above 1.5": ("not_a_server_error", "schema:createChatCompletion",
+                                          lambda: Bend(create_app(), _crash_on_hot_temperature)),
+}
+
 # The planted behaviours unbroken: the same checks must pass against them.
 CONTROLS: dict[str, tuple[list[str], Callable[[], Any]]] = {
     "idempotency": ([f"B-IDEM-{n}" for n in range(1, 8)], lambda: FakeIdempotency(create_app())),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import DEFAULT_KEY, LiveServer
 from harness_helpers import SCORE, failed_rows, run_harness
-from planted import CONTROLS, VARIANTS
+from planted import CONTROLS, SCHEMA_VARIANTS, VARIANTS
 
 
 @pytest.mark.live
@@ -31,3 +31,17 @@ def test_planted_behaviour_unbroken_passes(name, tmp_path):
     statuses = {(r["row"], r["check"]): r["status"] for r in report["results"]}
     assert code == 0, report
     assert set(statuses.values()) == {"passed"} and {row for row, _ in statuses} == set(rows), statuses
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("name", sorted(SCHEMA_VARIANTS))
+def test_planted_bug_is_reported_by_the_schema_suite(name, tmp_path):
+    check, operation, factory = SCHEMA_VARIANTS[name]
+    with LiveServer(factory()) as server:
+        code, report = run_harness(server.base_url, DEFAULT_KEY, "--suite", "schema", "--quick", "--only", operation,
+                                   tmp_path=tmp_path)
+    failed = {name for r in report.get("results", []) if r["status"] == "failed" for name in (r["row"], r["check"])}
+    SCORE[name] = code == 1 and check in failed
+    assert code == 1 and check in failed, f"{name}: exit {code}, failed {failed}"
+    findings = [f for r in report["results"] for f in r["findings"]]
+    assert all(f["curl"].startswith("curl ") and DEFAULT_KEY not in f["curl"] for f in findings if f["curl"])
