@@ -22,7 +22,7 @@ from .options import RunOptions
 from .paths import spec_path
 from .progress import Progress
 from .project_checks import EVERY_RESPONSE
-from .redact import Redactor
+from .redact import PLACEHOLDER, Redactor
 from .registry import matches
 from .report import FAILED, PASSED, SKIPPED, Finding, Report, Result
 from .target import Target
@@ -81,6 +81,12 @@ def documented_data_acceptance(ctx: Any, response: Any, case: Any) -> bool | Non
     return positive_data_acceptance(ctx, response, case)
 
 
+def shell_ready(curl: str) -> str:
+    """schemathesis quotes headers in single quotes; the key placeholder must expand in the shell."""
+    curl = curl.replace(f"'X-Api-Key: {PLACEHOLDER}'", f'"X-Api-Key: {PLACEHOLDER}"')
+    return curl.replace(f"'Authorization: {PLACEHOLDER}'", f'"Authorization: Bearer {PLACEHOLDER}"')
+
+
 def _project_check(row: str) -> Any:
     function = EVERY_RESPONSE[row]
 
@@ -123,6 +129,9 @@ def _config(options: RunOptions, target: Target, mode: str, admin: bool) -> Sche
         "generation": {"max-examples": options.max_examples, "mode": mode},
         "checks": {"positive_data_acceptance": {"enabled": False}},
         "request-timeout": 30,
+        # Mask only the key headers (an empty list means the defaults, whose "token" masks max_tokens).
+        "output": {"sanitization": {"keys-to-sanitize": ["x-api-key", "authorization"],
+                                    "sensitive-markers": ["x-api-key"], "replacement": PLACEHOLDER}},
     }
     if options.quick:
         config["phases"] = {"stateful": {"enabled": False}, "fuzzing": {"enabled": False}}
@@ -186,7 +195,7 @@ def _run_engine(config: SchemathesisConfig, group: list[str], outcome: dict[str,
                     if node.failure_info is not None and len(result.findings) < 5:
                         failure = node.failure_info.failure
                         result.status = FAILED
-                        curl = redact(node.failure_info.code_sample.replace("[Filtered]", "$AUROUS_API_KEY"))
+                        curl = redact(shell_ready(node.failure_info.code_sample))
                         result.findings.append(Finding(recorder.label, redact(failure.title),
                                                        redact(failure.message[:500]), curl))
             progress.note(f"      schema {getattr(event, 'phase', 'fuzzing')} {recorder.label}: {event.status}")
