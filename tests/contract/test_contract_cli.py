@@ -117,3 +117,14 @@ def test_budget_holds_paid_checks(live, tmp_path):
     assert statuses["B-CHAT-2"]["status"] == "skipped" and "budget" in statuses["B-CHAT-2"]["reason"]
     assert statuses["B-CHAT-4"]["status"] == "passed"  # refusals cost nothing
     assert report["credits_spent"] == 0
+
+
+@pytest.mark.live
+def test_project_checks_leave_schemathesis_as_they_found_it(live, tmp_path):
+    from schemathesis.checks import CHECKS
+
+    before = set(CHECKS.get_all_names())
+    code, _ = run_harness(live.base_url, DEFAULT_KEY, "--suite", "schema", "--quick", "--max-examples", "1",
+                          "--only", "schema:getBalance", tmp_path=tmp_path)
+    assert code == 0
+    assert set(CHECKS.get_all_names()) == before and "B-HDR-1" not in before
