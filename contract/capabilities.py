@@ -47,6 +47,9 @@ class Admin:
     def rotate_key(self, team_id: str, api_key: str) -> str:
         return self._call("POST", f"/teams/{team_id}/rotate_key", {"api_key": api_key})["api_key"]
 
+    def revoke_key(self, team_id: str, api_key: str) -> None:
+        self._call("POST", f"/teams/{team_id}/revoke_key", {"api_key": api_key})
+
     def journal(self, team_id: str | None = None) -> list[dict[str, Any]]:
         body = self._call("GET", "/requests" + (f"?team_id={team_id}" if team_id else ""))
         return body.get("data", body) if isinstance(body, dict) else body

@@ -30,8 +30,8 @@ class Context:
     seed: int = 0
     max_examples: int = 10
     quick: bool = False
-    _cache: dict[str, Any] = field(default_factory=dict)
-    _teams: list[Target] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)
+    teams: list[Target] = field(default_factory=list)
 
     # -- requests ------------------------------------------------------------------------------
     def call(self, method: str, path: str, **kwargs: Any) -> Exchange:
@@ -57,20 +57,20 @@ class Context:
         self.redact.add(team["api_key"])
         target = Target(self.target.base_url, team["api_key"], version_pin=self.target.version_pin,
                         budget=self.budget, pace=False)
-        target.team = team  # type: ignore[attr-defined]
-        self._teams.append(target)
+        target.team = team
+        self.teams.append(target)
         return target
 
     def close(self) -> None:
-        for target in self._teams:
+        for target in self.teams:
             target.close()
 
     def models(self) -> list[dict[str, Any]]:
-        if "models" not in self._cache:
+        if "models" not in self.cache:
             ex = self.call("GET", "/v1/models", pin=False)
             self.expect(ex.status == 200, "200 from GET /v1/models", ex.summary(), ex)
-            self._cache["models"] = ex.json().get("data", [])
-        return self._cache["models"]
+            self.cache["models"] = ex.json().get("data", [])
+        return self.cache["models"]
 
     def model(self, slug: str) -> dict[str, Any]:
         for row in self.models():

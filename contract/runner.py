@@ -68,7 +68,7 @@ def run(options: RunOptions, redact: Redactor, progress_enabled: bool = True) ->
             schema_suite.run(options, target, operations, report, progress, redact)
     finally:
         context.close()
-        report.requests_sent = target.requests_sent + sum(t.requests_sent for t in context._teams)
+        report.requests_sent = target.requests_sent + sum(t.requests_sent for t in context.teams)
         report.waited_s = target.waited_s
         report.credits_spent = budget.spent
         report.seconds = time.monotonic() - started

@@ -29,6 +29,7 @@ class Target:
         self._client = httpx.Client(base_url=self.base_url, timeout=timeout, follow_redirects=False)
         self._resume_at = 0.0
         self.rpm_limit: int | None = None  # the team's RPM limit, as its headers last said
+        self.team: dict[str, Any] = {}  # the admin API's answer, for a team the run created
 
     def close(self) -> None:
         self._client.close()

@@ -58,7 +58,7 @@ def revoked_key_refused(ctx: Context) -> None:
     team = ctx.team()
     ctx.expect_status(team.request("GET", "/v1/models"), 200)
     admin = ctx.caps.require_admin()
-    admin._call("POST", f"/teams/{team.team['team_id']}/revoke_key", {"api_key": team.api_key})  # type: ignore[attr-defined]
+    admin.revoke_key(team.team["team_id"], team.api_key)
     ctx.expect_status(team.request("GET", "/v1/models"), 401, "invalid_api_key")
 
 
@@ -66,7 +66,7 @@ def revoked_key_refused(ctx: Context) -> None:
 def rotated_key_has_24h_grace(ctx: Context) -> None:
     team = ctx.team()
     admin = ctx.caps.require_admin()
-    new_key = admin.rotate_key(team.team["team_id"], team.api_key)  # type: ignore[attr-defined]
+    new_key = admin.rotate_key(team.team["team_id"], team.api_key)
     ctx.redact.add(new_key)
     ctx.expect_status(team.request("GET", "/v1/models", key=new_key), 200)
     ctx.expect_status(team.request("GET", "/v1/models"), 200)

@@ -261,7 +261,7 @@ def provider_failure(ctx: Context) -> None:
     ex = ctx.chat("hi", target=team, metadata={"aurous_mock_outcome": "provider_failure"})
     ctx.expect_status(ex, (500, 502, 503), "chat_provider_unavailable")
     ctx.expect(ex.json()["error"].get("type") == "server_error", "type server_error", ex.json()["error"], ex)
-    entries = ctx.caps.require_admin().journal(team.team["team_id"])  # type: ignore[attr-defined]
+    entries = ctx.caps.require_admin().journal(team.team["team_id"])
     ids = [e.get("completion_id") for e in entries if e.get("completion_id")]
     ctx.expect(ids, "the failed completion's id in the journal", "none")
     stored = team.request("GET", f"/v1/chat/completions/{ids[-1]}")

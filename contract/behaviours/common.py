@@ -22,8 +22,8 @@ UNKNOWN_SUFFIX = "0" * 26  # a well-formed id no resource has
 
 def sweep(ctx: Context) -> list[Exchange]:
     """Responses of every kind the harness can get cheaply: 200, 400, 401, 404 (route and resource)."""
-    if "sweep" not in ctx._cache:
-        ctx._cache["sweep"] = [
+    if "sweep" not in ctx.cache:
+        ctx.cache["sweep"] = [
             ctx.call("GET", "/v1/models"),
             ctx.call("GET", "/v1/balance"),
             ctx.call("GET", "/v1/models", key=None),
@@ -35,14 +35,14 @@ def sweep(ctx: Context) -> list[Exchange]:
             ctx.call("POST", "/v1/embeddings", json_body={"model": "aurous-embed-vision-1.0", "input": ["a", "b"]}),
             ctx.call("GET", "/v1/models", headers={"Aurous-Version": "not-a-date"}),
         ]
-    return ctx._cache["sweep"]
+    return ctx.cache["sweep"]
 
 
 def sweep_with_success(ctx: Context) -> list[Exchange]:
     """The sweep plus one accepted chat call (paid, cheap)."""
-    if "sweep_chat" not in ctx._cache:
-        ctx._cache["sweep_chat"] = ctx.chat()
-    return [*sweep(ctx), ctx._cache["sweep_chat"]]
+    if "sweep_chat" not in ctx.cache:
+        ctx.cache["sweep_chat"] = ctx.chat()
+    return [*sweep(ctx), ctx.cache["sweep_chat"]]
 
 
 NAMES = st.from_regex(r"[a-z][a-z_]{2,11}", fullmatch=True)

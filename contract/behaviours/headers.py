@@ -35,7 +35,7 @@ def rpm_headers_on_authenticated_responses(ctx: Context) -> None:
 @check("B-HDR-4", paid=True)
 def tpm_headers_on_chat_and_embeddings_only(ctx: Context) -> None:
     _every_response(ctx, "B-HDR-4")
-    chat = ctx._cache["sweep_chat"]
+    chat = ctx.cache["sweep_chat"]
     for name in TPM_HEADERS:
         ctx.expect_header(chat, name)
 
@@ -50,6 +50,6 @@ def openai_headers_preserved(ctx: Context) -> None:
             for name in ("x-ratelimit-limit-requests", "x-ratelimit-remaining-requests",
                          "x-ratelimit-reset-requests"):
                 ctx.expect_header(ex, name)
-    chat = ctx._cache["sweep_chat"]
+    chat = ctx.cache["sweep_chat"]
     for name in ("x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"):
         ctx.expect_header(chat, name)
