@@ -240,6 +240,7 @@ class FakeImages(Bend):
             self.images[image_id] = {"t0": self.clock.time(), "token": f"tok{number}", "cost": float(count), "body": {
                 "id": image_id, "prompt": request["prompt"], "media_type": "image", "image_count": count,
                 "created_at": self._iso(self.clock.time()), "seed": request.get("seed"),
+                "negative_prompt": request.get("negative_prompt"),
                 "cost": {"amount": count, "currency": "credit", "breakdown": {"base": count}},
                 "aurous_version": request_header(scope, "aurous-version") or "2026-06-19"}}
             return json_answer(201, self._view(self.images[image_id]))
@@ -436,5 +437,6 @@ SCHEMA_VARIANTS: dict[str, tuple[str, str, Callable[[], Any]]] = {
 # The planted behaviours unbroken: the same checks must pass against them.
 CONTROLS: dict[str, tuple[list[str], Callable[[], Any]]] = {
     "idempotency": ([f"B-IDEM-{n}" for n in range(1, 8)], lambda: FakeIdempotency(create_app())),
-    "image generations": (["B-IMG-2", "B-IMG-8"], lambda: FakeImages(create_app())),
+    "image generations": (["B-IMG-1", "B-IMG-2", "B-IMG-5", "B-IMG-8", "B-IMG-9", "B-VER-3", "B-AUTH-5"],
+                          lambda: FakeImages(create_app())),
 }

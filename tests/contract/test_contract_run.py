@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from xml.etree import ElementTree as ET
 
-import httpx
 import pytest
 from conftest import DEFAULT_KEY
 
@@ -45,23 +46,27 @@ def _command(name: str, module: str) -> list[str]:
     return [found] if found else [sys.executable, "-m", module]
 
 
+def _lines(stream, sink: queue.Queue) -> None:
+    for line in iter(stream.readline, ""):
+        sink.put(line)
+    sink.put(None)
+
+
 @pytest.fixture(scope="module")
 def mock_process() -> Iterator[str]:
+    """`aurous-mock serve` in a subprocess, ready once uvicorn says it is listening."""
     port = _free_port()
     process = subprocess.Popen([*_command("aurous-mock", "mockserver"), "serve", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base_url = f"http://127.0.0.1:{port}"
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output: queue.Queue = queue.Queue()
+    threading.Thread(target=_lines, args=(process.stdout, output), daemon=True).start()
     try:
-        deadline = time.monotonic() + 20
         while True:
-            try:
-                if httpx.get(f"{base_url}/__mock/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "aurous-mock serve did not answer within 20 s"
-            time.sleep(0.05)  # waiting for another process to listen: there is no event to wait on
-        yield base_url
+            line = output.get(timeout=20)
+            assert line is not None, "aurous-mock serve exited before it was ready"
+            if "Uvicorn running on" in line:
+                break
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=15)
