@@ -3,6 +3,7 @@ turn a broken promise into a finding (operation, expected, got, curl)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,8 +47,19 @@ class Context:
              **extra: Any) -> Exchange:
         """The cheapest valid chat call (the lite model, one token), with `extra` fields."""
         body = {**CHEAP_CHAT, "messages": [{"role": "user", "content": content}], **extra}
-        self.budget.reserve(CHAT_ESTIMATE)
+        self.budget.reserve(self.chat_estimate(body))
         return (target or self.target).request("POST", "/v1/chat/completions", json_body=body, headers=headers)
+
+    def chat_estimate(self, body: dict[str, Any]) -> float:
+        """An upper estimate of a chat call's credits from the model's published rates: the body's
+        length as input tokens, `max_tokens` (and a reasoning allowance) as output tokens."""
+        try:
+            rates = self.model(body["model"])["chat_pricing"]
+            rate_in, rate_out = rates["input"]["credits_per_M"], rates["output"]["credits_per_M"]
+        except (Skipped, KeyError, TypeError):
+            return CHAT_ESTIMATE
+        output = body.get("max_tokens", 1024) + (4096 if body.get("reasoning_effort") else 0)
+        return (len(json.dumps(body)) * rate_in + output * rate_out) / 1e6
 
     def team(self, **settings: Any) -> Target:
         """A Target for a fresh isolated team (admin API only); its key is redacted like the run's."""
