@@ -24,7 +24,11 @@ class Progress:
             print(f"[{self.done + 1:>3}/{self.total}] {label} ...", end="\r", file=self.stream, flush=True)
 
     def finish(self, result: Result) -> None:
-        self.done += 1
+        """A behaviour check as it ends, numbered; a schema-suite check once the engine is done."""
         extra = f" ({result.reason})" if result.reason else ""
+        if result.suite == "schema":
+            self.note(f"      schema {result.row} {result.check}: {result.status}{extra}")
+            return
+        self.done += 1
         self.note(f"[{self.done:>3}/{self.total}] {result.row} {result.check}: {result.status}"
                   f" in {result.seconds:.1f} s{extra}")

@@ -25,6 +25,8 @@ def preflight(target: Target) -> None:
     probe = target.request("GET", "/v1/models")
     if probe.status == 401:
         raise CannotRun(f"the API key was refused ({probe.summary()} from GET /v1/models)")
+    if probe.status == 400 and target.version_pin:
+        raise CannotRun(f"the target refused --version-pin {target.version_pin} ({probe.summary()})")
     if probe.status >= 500 or probe.status == 404:
         raise CannotRun(f"GET /v1/models answered {probe.summary()}: is {target.base_url} the Aurous API?")
 
@@ -53,11 +55,11 @@ def run(options: RunOptions, redact: Redactor, progress_enabled: bool = True) ->
     report = Report(options.base_url, budget_credits=options.budget_credits, admin=caps.admin is not None)
     checks = select(options)
     operations = schema_suite.select(options) if options.suite in ("schema", "all") else []
-    progress = Progress(len(checks) + len(operations), enabled=progress_enabled)
+    progress = Progress(len(checks), enabled=progress_enabled)
     progress.note(f"aurous-contract: {options.base_url} ({'aurous-mock, admin API' if caps.admin else 'no admin API'})"
                   f", {len(checks)} behaviour checks, {len(operations)} operations for the schema suite")
     context = Context(target, caps, budget, redact, seed=options.seed,
-                      max_examples=3 if options.quick else min(options.max_examples, 10), quick=options.quick)
+                      max_examples=min(options.max_examples, 10), quick=options.quick)
     try:
         for check in checks:
             progress.start(check.label)

@@ -48,6 +48,9 @@ def test_refused_key_exit_2_without_printing_it(capsys, live):
     key = "al_live_" + "ab" * 32
     line = _could_not_run(capsys, ["run", "--base-url", live.base_url, "--api-key", key])
     assert "refused" in line and key not in line
+    line = _could_not_run(capsys, ["run", "--base-url", live.base_url, "--api-key", DEFAULT_KEY,
+                                   "--version-pin", "2099-01-01"])
+    assert "--version-pin 2099-01-01" in line
 
 
 def test_list_names_every_row_with_a_check_or_a_reason():
