@@ -4,6 +4,7 @@ against the contract (tests/spec_check.py)."""
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -125,3 +126,10 @@ def live_reset(live) -> LiveServer:
     with httpx.Client(base_url=live.base_url) as admin:
         assert admin.post("/__mock/reset").status_code == 200
     return live
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The contract harness's mutation score (tests/contract), when its planted-bug tests ran."""
+    helpers = sys.modules.get("harness_helpers")
+    for line in helpers.score_lines() if helpers else []:
+        terminalreporter.write_line(line)
