@@ -16,3 +16,4 @@ class MockConfig:
     admin_token: str | None = None
     max_body_bytes: int = 24 * 1024 * 1024  # above the 20 MB file upload cap
     journal_limit: int = 10_000
+    webhook_timeout_seconds: float = 5.0  # one delivery attempt, connect to last byte (B-WH-5)

@@ -42,7 +42,9 @@ class Ledger:
         generation_id: str | None = None,
         hold_id: str | None = None,
         usage_kind: str | None = None,
+        at: float | None = None,
     ) -> dict[str, Any]:
+        """`at` dates a line written for a moment already past (a generation settled when its time came)."""
         if kind not in SIGNS:
             raise ValueError(f"unknown ledger type {kind}")
         line = {
@@ -54,7 +56,7 @@ class Ledger:
             "generation_id": generation_id,
             "hold_id": hold_id,
             "description": description,
-            "_at": self._clock.time(),
+            "_at": self._clock.time() if at is None else at,
             "_usage_kind": usage_kind,
         }
         self._store.append(f"ledger:{team_id}", line)

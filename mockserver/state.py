@@ -8,12 +8,15 @@ from .clock import Clock
 from .config import MockConfig
 from .errors import ErrorCatalog
 from .fixtures import Fixtures, load_fixtures
+from .generation_rules import GenerationRules
 from .ids import IdFactory
 from .ledger import Ledger
 from .registry import HANDLERS
 from .spec import Contract
 from .store import MemoryStore, Store
+from .timeline import run_due
 from .versions import Versions
+from .webhook_scheduler import WebhookScheduler
 from .yamlfile import FixtureError
 
 
@@ -31,7 +34,15 @@ class MockState:
         self.store: Store = store or MemoryStore(config.journal_limit)
         self.ledger = Ledger(self.store, self.clock, self.ids)
         self.accounts = Accounts(self.store, self.clock, self.ids, self.ledger, self.versions.newest)
+        self.generation_rules = GenerationRules(self.fixtures.generations, config.seed)
+        self.webhooks = WebhookScheduler(self, config.webhook_timeout_seconds)
+        self.clock.on_advance(self._time_moved)
         self._seed_teams()
+
+    def _time_moved(self) -> None:
+        """After `POST /__mock/clock/advance`: what came due happens now, and due deliveries go out."""
+        run_due(self)
+        self.webhooks.wake()
 
     def _check_contract_codes(self) -> None:
         """Every `x-error-code` the contract names must be in the catalog, or a refusal would be a 500."""
