@@ -42,10 +42,16 @@ def _upload(call: Call) -> tuple[str | None, bytes]:
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + call.raw_body)
     if not message.is_multipart():
         raise ApiError("invalid_format", "The multipart body could not be read (check the boundary).", param="file")
+    found: tuple[str | None, bytes] | None = None
     for part in message.iter_parts():
-        if part.get_param("name", header="content-disposition") == "file":
-            return part.get_filename(), part.get_payload(decode=True) or b""
-    raise ApiError("missing_field", "The multipart body needs a part named file.", param="file")
+        name = part.get_param("name", header="content-disposition")
+        if name != "file":  # the upload schema is closed, as the JSON bodies are
+            raise ApiError("unknown_field", f"The multipart body has a part {name!r}; only file is accepted.",
+                           param=str(name))
+        found = (part.get_filename(), part.get_payload(decode=True) or b"")
+    if found is None:
+        raise ApiError("missing_field", "The multipart body needs a part named file.", param="file")
+    return found
 
 
 @operation("createFile")

@@ -34,6 +34,7 @@ class WebhookScheduler:
         self._wakeup: asyncio.Event | None = None
         self._slots: asyncio.Semaphore | None = None
         self._attempts: set[asyncio.Task[None]] = set()
+        self._http: httpx.AsyncClient | None = None
 
     def ensure_running(self) -> None:
         """Start the background task in the running loop (from the app's lifespan, or the first request)."""
@@ -43,6 +44,9 @@ class WebhookScheduler:
         self._loop = loop
         self._wakeup = asyncio.Event()
         self._slots = asyncio.Semaphore(MAX_CONCURRENT)
+        # One client per loop: building one costs an SSL context (tens of ms of the loop's time).
+        self._http = httpx.AsyncClient(timeout=self._timeout, trust_env=False,
+                                       limits=httpx.Limits(max_connections=MAX_CONCURRENT))
         self._task = loop.create_task(self._run(), name="aurous-mock-scheduler")
 
     async def stop(self) -> None:
@@ -50,7 +54,9 @@ class WebhookScheduler:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._task = None
+        if self._http is not None:
+            await self._http.aclose()
+        self._task = self._http = None
 
     def wake(self) -> None:
         """Safe from any thread (the clock's listeners may run outside the loop)."""
@@ -101,16 +107,19 @@ class WebhookScheduler:
 
     async def _attempt(self, message: dict[str, Any]) -> None:
         mock = self._mock
-        assert self._slots is not None
+        assert self._slots is not None and self._http is not None
         async with self._slots:
             started = mock.clock.time()
             headers = webhook_events.headers_for(mock, message, started)
             status: int | None = None
             error: str | None = None
             try:
-                async with httpx.AsyncClient(timeout=self._timeout, trust_env=False) as client:
-                    response = await client.post(message["url"], content=message["body"].encode(), headers=headers)
+                response = await asyncio.wait_for(
+                    self._http.post(message["url"], content=message["body"].encode(), headers=headers),
+                    self._timeout)
                 status = response.status_code
+            except TimeoutError:
+                error = f"no answer within {self._timeout} s"
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"[:300] or type(exc).__name__
             except Exception as exc:  # an unusable URL must not crash the scheduler
