@@ -7,7 +7,7 @@ import math
 import re
 
 import pytest
-from conftest import DEFAULT_KEY, PINNED_KEY, auth
+from conftest import DEFAULT_KEY, auth
 from freezegun import freeze_time
 
 from mockserver.synth.media import png_size
