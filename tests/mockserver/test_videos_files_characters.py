@@ -154,8 +154,8 @@ def test_synthesis_is_asynchronous_and_billed(client, new_team):  # B-CHAR-1, B-
                             headers=auth(key)).json()
         assert image["inference_type"] == "i2i" and image["reference_image_urls"] == renders
         assert image["cost"]["amount"] == 1  # characters are free on images (B-IMG-7)
-    balance = client.get("/v1/balance", headers=auth(key)).json()
-    assert balance["balance"] == 10 - 4 - 1 and balance["held"] == 1
+        balance = client.get("/v1/balance", headers=auth(key)).json()
+        assert balance["balance"] == 10 - 4 - 1 and balance["held"] == 1
 
 
 def test_a_character_from_references_is_ready_at_once(client):  # B-CHAR-1
