@@ -35,14 +35,14 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                if receiver.hang_seconds:
-                    receiver.hang.wait(receiver.hang_seconds)
                 with receiver._changed:
                     failing = len(receiver.deliveries) < receiver.fail_first
                     answered = 500 if failing else receiver.status
                     receiver.deliveries.append(Delivery(self.path, {k.lower(): v for k, v in self.headers.items()},
                                                         body, answered))
                     receiver._changed.notify_all()
+                if receiver.hang_seconds:
+                    receiver.hang.wait(receiver.hang_seconds)
                 try:
                     self.send_response(answered)
                     self.send_header("content-length", "0")
