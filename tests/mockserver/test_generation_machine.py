@@ -40,7 +40,8 @@ class Generations(RuleBasedStateMachine):
           failing=st.booleans())
     def create(self, kind: str, count: int, failing: bool) -> str:
         prompt = "a harbour" + (" aurous-mock-fail" if failing else "")
-        body = {"prompt": prompt, "count": count} if kind == "image" else {"prompt": prompt, "video_duration": count + 2}
+        body = {"prompt": prompt, "count": count} if kind == "image" else {"prompt": prompt,
+                                                                           "video_duration": count + 2}
         response = self.client.post(f"/v1/{kind}s", json=body, headers=auth(self.key))
         assert response.status_code == 201, response.text
         created = response.json()
