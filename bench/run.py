@@ -41,6 +41,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("models", "mock", "GET", "/v1/models", auth=True, note="the full pipeline and a 2.5 kB cached body"),
     Scenario("team", "mock", "GET", "/v1/team", auth=True, note="the full pipeline and a small dumped body"),
     chat_scenario("chat", stream=False, note="a non-streamed chat completion: validation, reply, billing, storage"),
+    Scenario("image", "mock", "GET", "/v1/images/{id}", auth=True,
+             prepare=("POST", "/v1/images", '{"prompt": "a lighthouse at dawn"}'),
+             note="a generation's state derived from the clock, with due work checked first"),
 )
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 

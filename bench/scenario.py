@@ -27,6 +27,9 @@ class Scenario:
     headers: tuple[tuple[str, str], ...] = ()
     body: str | None = None
     note: str = ""
+    # A request made once, with the same key, before the load: its JSON answer's `id` fills `{id}` in `path`
+    # (the generation that `GET /v1/images/{id}` reads).
+    prepare: tuple[str, str, str] | None = None
 
 
 @dataclass
