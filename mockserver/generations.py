@@ -102,6 +102,11 @@ def create(call: Call, kind: str, fields: dict[str, Any], cost: dict[str, Any], 
     return view(row, now)
 
 
+def estimate(call: Call, cost: dict[str, Any]) -> dict[str, Any]:
+    """B-IMG-7, B-VID-2: the price, and whether the create would pass the credit check now; nothing is held."""
+    return {"estimated_cost": cost, "sufficient_balance": call.mock.ledger.balance(call.team_id) >= cost["amount"]}
+
+
 def find(call: Call, kind: str) -> dict[str, Any]:
     """The caller's generation named in the path; unknown, another kind's or another team's: 404."""
     generation_id = call.path_params["id"]

@@ -149,8 +149,7 @@ async def create_image(call: Call) -> Response:
 @operation("estimateImage")
 async def estimate_image(call: Call) -> Response:
     _, cost = read_request(call, materialise=False)
-    sufficient = call.mock.ledger.balance(call.team_id) >= cost["amount"]
-    return json_response({"estimated_cost": cost, "sufficient_balance": sufficient})
+    return json_response(generations.estimate(call, cost))
 
 
 @operation("retrieveImage")
