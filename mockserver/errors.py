@@ -21,7 +21,7 @@ SERVER_CODES = frozenset({
     # generations, files, characters, webhooks
     "content_policy_violation", "invalid_reference_url", "generation_not_cancellable", "output_expired",
     "output_not_ready", "invalid_output_token", "lora_not_found", "file_not_found", "character_not_found",
-    "character_not_ready",
+    "character_not_ready", "unknown_field",
 })
 
 
