@@ -78,10 +78,6 @@ class WebhookScheduler:
         if upcoming is not None and upcoming <= self._mock.clock.time():
             self.wake()
 
-    @property
-    def in_flight(self) -> int:
-        return len(self._attempts)
-
     async def _run(self) -> None:
         mock = self._mock
         assert self._wakeup is not None
