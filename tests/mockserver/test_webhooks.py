@@ -21,7 +21,8 @@ ALL_EVENTS = ["image.completed", "image.failed", "image.cancelled", "video.compl
               "character.failed", "character.cancelled"]
 EVENT_SCHEMAS = {"image.completed": "ImageCompletedEvent", "image.failed": "ImageFailedEvent",
                  "image.cancelled": "ImageCancelledEvent", "usage.balance_low": "BalanceLowEvent",
-                 "webhook.endpoint_disabled": "EndpointDisabledEvent", "video.completed": "VideoCompletedEvent"}
+                 "webhook.endpoint_disabled": "EndpointDisabledEvent", "video.completed": "VideoCompletedEvent",
+                 "character.completed": "CharacterCompletedEvent", "character.cancelled": "CharacterCancelledEvent"}
 
 
 def check_event(body: dict) -> None:
@@ -146,6 +147,39 @@ def test_a_generation_webhook_url_gets_completions_and_failures_only(team):  # B
     for delivery in deliveries:
         check_event(delivery.json)
     assert len(receiver.deliveries) == 2  # the cancellation went nowhere: no endpoint is registered
+
+
+def test_a_webhook_url_of_a_registered_endpoint_is_signed_with_its_secret(team):  # B-WH-2, B-IMG-11
+    http, key = team
+    with Receiver() as receiver:
+        url = f"{receiver.url}/shared"
+        endpoint = register(http, key, url, ["video.failed"])  # subscribed to something else
+        http.post("/v1/videos", json={"prompt": "waves", "webhook_url": url}, headers=auth(key))
+        advance(http, 31)
+        delivery = receiver.wait_for(1)[0]
+    assert Webhook(endpoint["secret"]).verify(delivery.body.decode(), delivery.headers)["event"] == "video.completed"
+    check_event(delivery.json)
+
+
+def test_character_events_echo_the_client_reference(team):  # B-CHAR-2, B-CHAR-3, B-WH-3
+    http, key = team
+    with Receiver() as receiver:
+        endpoint = register(http, key, f"{receiver.url}/chars", ["character.completed", "character.cancelled"])
+        body = {"name": "Mira", "prompt": "a sea captain", "generate": True, "client_reference_id": "order-4711"}
+        done = http.post("/v1/characters", json=body, headers=auth(key)).json()
+        advance(http, 31)
+        dropped = http.post("/v1/characters", json={**body, "client_reference_id": "order-4712"},
+                            headers=auth(key)).json()
+        assert http.delete(f"/v1/characters/{dropped['id']}", headers=auth(key)).status_code == 200
+        deliveries = receiver.wait_for(2)
+    verifier = Webhook(endpoint["secret"])
+    by_event = {d.json["event"]: verifier.verify(d.body.decode(), d.headers)["data"] for d in deliveries}
+    assert by_event["character.completed"]["id"] == done["id"]
+    assert by_event["character.completed"]["client_reference_id"] == "order-4711"
+    assert by_event["character.cancelled"]["status"] == "cancelled"
+    assert by_event["character.cancelled"]["client_reference_id"] == "order-4712"
+    for delivery in deliveries:
+        check_event(delivery.json)
 
 
 def test_during_a_rotation_both_secrets_sign(team):  # B-WH-2
