@@ -29,6 +29,12 @@ class Store(Protocol):
     def read(self, log: str, start: int = 0) -> list[Any]:
         """Entries from position `start` on (append-only logs: a reader can resume where it stopped)."""
         ...
+    def length(self, log: str) -> int:
+        """How many entries a log holds."""
+        ...
+    def splice(self, log: str, count: int, replacement: list[Any]) -> None:
+        """Replace the oldest `count` entries of an unbounded log (the ledger folding its settled past)."""
+        ...
     def schedule(self, queue: str, due_at: float, value: Any) -> None:
         """Remember work that comes due at a moment of the clock (generation outcomes, webhook attempts)."""
         ...
@@ -101,6 +107,15 @@ class MemoryStore:
         if isinstance(entries, list):
             return entries[start:]
         return list(entries)[start:]
+
+    def length(self, log: str) -> int:
+        return len(self._logs.get(log, ()))
+
+    def splice(self, log: str, count: int, replacement: list[Any]) -> None:
+        entries = self._logs.get(log)
+        if not isinstance(entries, list):
+            raise ValueError(f"{log} is not an unbounded log")
+        entries[:count] = replacement
 
     def schedule(self, queue: str, due_at: float, value: Any) -> None:
         heapq.heappush(self._queues.setdefault(queue, []), (due_at, next(self._order), value))
