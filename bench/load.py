@@ -5,8 +5,9 @@ on the same mock server, the time to the first streamed byte (`ttfb.py`)."""
 from __future__ import annotations
 
 import argparse
+import json
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.loadgen import run_builtin
@@ -78,6 +79,13 @@ def bind(scenario: Scenario, server: Server) -> Request:
     headers = list(scenario.headers)
     if scenario.auth:
         headers.append(("X-Api-Key", load_team_key(server)))
+    if scenario.prepare is not None:
+        method, path, body = scenario.prepare
+        status, answer = http_request(server.port, method, path, body=body.encode(),
+                                      headers={**dict(headers), "Content-Type": "application/json"})
+        if not 200 <= status < 300:
+            raise BenchError(f"{scenario.name}: preparing with {method} {path} answered {status}: {answer[:300]!r}")
+        scenario = replace(scenario, path=scenario.path.replace("{id}", json.loads(answer)["id"]))
     request = Request(scenario, server.port, tuple(headers), (scenario.body or "").encode())
     status, body = http_request(server.port, scenario.method, scenario.path, headers=dict(headers),
                                 body=request.body or None)

@@ -50,6 +50,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("rules-0", "mock", "GET", RULES_PATH, auth=True, note="no scenario active: the reference for rules-50"),
     Scenario("rules-50", "mock", "GET", RULES_PATH, auth=True, headers=(("Aurous-Mock-Scenario", UNMATCHED),),
              baseline="rules-0", note=f"the same request under {RULES} active rules, none of which match it"),
+    Scenario("image", "mock", "GET", "/v1/images/{id}", auth=True,
+             prepare=("POST", "/v1/images", '{"prompt": "a lighthouse at dawn"}'),
+             note="a generation's state derived from the clock, with due work checked first"),
 )
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 

@@ -32,6 +32,9 @@ class Scenario:
     note: str = ""
     fresh_header: str | None = None
     baseline: str = BASELINE  # the scenario whose req/s in the same round this one is compared to
+    # A request made once, with the same key, before the load: its JSON answer's `id` fills `{id}` in `path`
+    # (the generation that `GET /v1/images/{id}` reads).
+    prepare: tuple[str, str, str] | None = None
 
 
 @dataclass

@@ -11,6 +11,7 @@ from .call import Call
 from .clock import from_unix, isoformat, parse_rfc3339
 from .errors import ApiError
 from .ledger import credits, open_holds, public
+from .listing import after_cursor
 from .registry import operation
 from .responses import json_response
 
@@ -86,13 +87,7 @@ async def list_usage_events(call: Call) -> Response:
         lines = [line for line in lines if line["type"] == wanted_type]
     if generation_id is not None:
         lines = [line for line in lines if line["generation_id"] == generation_id]
-    cursor = call.query.get("starting_after")
-    if cursor is not None:
-        position = next((i for i, line in enumerate(lines) if line["id"] == cursor), None)
-        if position is None:
-            raise ApiError("resource_not_found", f"starting_after {cursor} names no usage event in this listing.",
-                           param="starting_after")
-        lines = lines[position + 1:]
+    lines = after_cursor(call, lines)
     limit = call.query["limit"]  # the contract's default fills it in
     page = lines[:limit]
     return json_response({"object": "list", "data": [public(line) for line in page], "has_more": len(lines) > limit})

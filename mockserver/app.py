@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +14,17 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
-from . import account, catalog, chat, embeddings  # noqa: F401  (resource modules register their handlers on import)
+from . import (  # noqa: F401  (resource modules register their handlers on import)
+    account,
+    catalog,
+    characters,
+    chat,
+    embeddings,
+    files,
+    images,
+    videos,
+    webhooks,
+)
 from .admin import admin_response, admin_routes
 from .config import MockConfig
 from .errors import ApiError
@@ -44,9 +56,16 @@ def create_app(
         code = "method_not_allowed" if exc.status_code == 405 else "route_not_found"
         return admin_response(mock, mock.errors.response(ApiError(code)))
 
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        mock.webhooks.ensure_running()  # the scheduler: due work and webhook deliveries on the clock
+        yield
+        await mock.webhooks.stop()
+
     app = Starlette(
         routes=[Mount("/__mock", routes=admin_routes(mock))],
         exception_handlers={HTTPException: admin_http_error},
+        lifespan=lifespan,
     )
     # Everything that is not the admin API goes through the API pipeline, which answers unknown
     # routes and methods itself with the full set of headers.

@@ -18,3 +18,4 @@ class MockConfig:
     journal_limit: int = 10_000
     scenarios: tuple[str, ...] = ()  # active globally from start-up (`serve --scenario NAME`)
     scenario_check_interval: float = 0.1  # seconds between looks at a scenario file for edits
+    webhook_timeout_seconds: float = 5.0  # one delivery attempt, connect to last byte (B-WH-5)

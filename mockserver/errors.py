@@ -19,6 +19,10 @@ SERVER_CODES = frozenset({
     "resource_not_found", "response_format_too_deep", "response_format_too_large", "route_not_found",
     "stream_cancelled", "tokens_rate_limit_exceeded", "unknown_api_version",
     "unsupported_content_type", "value_out_of_range",
+    # generations, files, characters, webhooks
+    "content_policy_violation", "invalid_reference_url", "generation_not_cancellable", "output_expired",
+    "output_not_ready", "invalid_output_token", "lora_not_found", "file_not_found", "character_not_found",
+    "character_not_ready", "unknown_field",
 })
 
 

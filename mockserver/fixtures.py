@@ -25,6 +25,7 @@ FILES = {
     "loras": "catalog/loras.yaml",
     "video_loras": "catalog/video_loras.yaml",
 }
+OPTIONAL_FILES = {"generations": "generations.yaml"}  # defaults apply when absent
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Fixtures:
     models: dict[str, Any]
     loras: list[dict[str, Any]]
     video_loras: list[dict[str, Any]]
+    generations: dict[str, Any]
 
 
 @cache
@@ -64,6 +66,11 @@ def load_fixtures(directory: Path) -> Fixtures:
             raise FixtureError(f"{path}: missing fixture file (every fixtures folder needs {relative})")
         docs[name] = load_located(path)
         validate_file(docs[name], name)
+    for name, relative in OPTIONAL_FILES.items():
+        path = directory / relative
+        if path.is_file():
+            docs[name] = load_located(path)
+            validate_file(docs[name], name)
     _check_cross_references(docs)
     return Fixtures(
         directory=directory,
@@ -73,6 +80,7 @@ def load_fixtures(directory: Path) -> Fixtures:
         models=docs["models"].data,
         loras=docs["loras"].data["loras"],
         video_loras=docs["video_loras"].data["video_loras"],
+        generations=(docs["generations"].data or {}) if "generations" in docs else {},
     )
 
 
@@ -133,6 +141,13 @@ def _check_cross_references(docs: dict[str, LocatedYaml]) -> None:
     for slug in models.data.get("retired", {}):
         if slug in live:
             raise models.error(["retired", slug], "a retired slug cannot also be a live model")
+    generations = docs.get("generations")
+    for kind, timing in ((generations.data or {}).get("timing") or {}).items() if generations else ():
+        for field, (low, high) in timing.items():
+            if low > high:
+                raise generations.error(["timing", kind, field], f"{low} is more than {high}")
+        if "processing_after" in timing and timing["processing_after"][1] > timing["finish_after"][0]:
+            raise generations.error(["timing", kind, "processing_after"], "processing must start before finishing")
     for name in ("loras", "video_loras"):
         for field in ("id", "slug", "legacy_id"):
             _unique(docs[name], docs[name].data[name], name, field)

@@ -8,6 +8,7 @@ from .clock import Clock
 from .config import MockConfig
 from .errors import ErrorCatalog
 from .fixtures import Fixtures, load_fixtures
+from .generation_rules import GenerationRules
 from .ids import IdFactory
 from .ledger import Ledger
 from .registry import HANDLERS
@@ -15,7 +16,9 @@ from .scenarios import ScenarioLibrary
 from .scenarios.engine import activate_globally
 from .spec import Contract
 from .store import MemoryStore, Store
+from .timeline import run_due
 from .versions import Versions
+from .webhook_scheduler import WebhookScheduler
 from .yamlfile import FixtureError, load_located
 
 
@@ -36,9 +39,17 @@ class MockState:
         self.scenarios = ScenarioLibrary(config.fixtures_dir / "scenarios", self.errors, self.versions,
                                          config.scenario_check_interval)
         self._check_scenario_names()
+        self.generation_rules = GenerationRules(self.fixtures.generations, config.seed)
+        self.webhooks = WebhookScheduler(self, config.webhook_timeout_seconds)
+        self.clock.on_advance(self._time_moved)
         self._seed_teams()
         for name in config.scenarios:
             activate_globally(self, name)
+
+    def _time_moved(self) -> None:
+        """After `POST /__mock/clock/advance`: what came due happens now, and due deliveries go out."""
+        run_due(self)
+        self.webhooks.wake()
 
     def _check_contract_codes(self) -> None:
         """Every `x-error-code` the contract names must be in the catalog, or a refusal would be a 500."""

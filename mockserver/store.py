@@ -7,6 +7,8 @@ without touching them. Every method is synchronous and atomic with respect to th
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import OrderedDict, deque
 from collections.abc import Iterable
 from typing import Any, Protocol
@@ -35,6 +37,24 @@ class Store(Protocol):
         holds more than its byte budget (`size` is what this value counts against it)."""
         ...
     def drop_live(self, namespace: str, key: str) -> None: ...
+    def length(self, log: str) -> int:
+        """How many entries a log holds."""
+        ...
+    def splice(self, log: str, count: int, replacement: list[Any]) -> None:
+        """Replace the oldest `count` entries of an unbounded log (the ledger folding its settled past)."""
+        ...
+    def schedule(self, queue: str, due_at: float, value: Any) -> None:
+        """Remember work that comes due at a moment of the clock (generation outcomes, webhook attempts)."""
+        ...
+    def pop_due(self, queue: str, now: float) -> list[Any]:
+        """Take out, earliest first, the work due at or before `now`."""
+        ...
+    def next_due(self, queue: str) -> float | None:
+        """When the earliest remaining work of the queue comes due; None when there is none."""
+        ...
+    def trim(self, namespace: str, limit: int) -> int:
+        """Forget the oldest-written values of a namespace beyond `limit`; returns how many were forgotten."""
+        ...
     def clear(self) -> None: ...
 
 
@@ -48,6 +68,8 @@ class MemoryStore:
         self._logs: dict[str, deque[Any] | list[Any]] = {}
         self._counters: dict[str, dict[str, tuple[float, float]]] = {}
         self._live: dict[str, _LiveValues] = {}
+        self._queues: dict[str, list[tuple[float, int, Any]]] = {}
+        self._order = itertools.count()  # ties at one moment keep the order they were scheduled in
 
     def get(self, namespace: str, key: str) -> Any | None:
         bucket = self._data.get(namespace)
@@ -110,8 +132,40 @@ class MemoryStore:
         if live is None:
             live = self._live[namespace] = _LiveValues(self._live_bytes)
         return live
+    def length(self, log: str) -> int:
+        return len(self._logs.get(log, ()))
+
+    def splice(self, log: str, count: int, replacement: list[Any]) -> None:
+        entries = self._logs.get(log)
+        if not isinstance(entries, list):
+            raise ValueError(f"{log} is not an unbounded log")
+        entries[:count] = replacement
+
+    def schedule(self, queue: str, due_at: float, value: Any) -> None:
+        heapq.heappush(self._queues.setdefault(queue, []), (due_at, next(self._order), value))
+
+    def pop_due(self, queue: str, now: float) -> list[Any]:
+        heap = self._queues.get(queue)
+        due: list[Any] = []
+        while heap and heap[0][0] <= now:
+            due.append(heapq.heappop(heap)[2])
+        return due
+
+    def next_due(self, queue: str) -> float | None:
+        heap = self._queues.get(queue)
+        return heap[0][0] if heap else None
+
+    def trim(self, namespace: str, limit: int) -> int:
+        bucket = self._data.get(namespace)
+        if bucket is None or len(bucket) <= limit:
+            return 0
+        excess = len(bucket) - limit
+        for key in list(itertools.islice(bucket, excess)):  # dicts keep insertion order: oldest first
+            del bucket[key]
+        return excess
 
     def clear(self) -> None:
+        self._queues.clear()
         self._data.clear()
         self._logs.clear()
         self._counters.clear()

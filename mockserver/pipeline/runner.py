@@ -15,6 +15,7 @@ from ..call import Call, Stage, compose
 from ..errors import ApiError
 from ..registry import HANDLERS
 from ..state import MockState
+from ..timeline import run_due
 from .auth import authenticate
 from .idempotency import idempotency
 from .ratelimit import limit_requests, limit_tokens
@@ -49,6 +50,7 @@ class ApiApp:
                 await send({"type": "websocket.close", "code": 1008})
             return
         mock = self.mock
+        mock.webhooks.ensure_running()
         call = Call(mock, Request(scope, receive), mock.ids.new("req"), mock.clock.time())
         # Looked up by several stages: one dict instead of a scan of the header list per lookup.
         call.headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
@@ -72,6 +74,9 @@ class ApiApp:
 
     async def _dispatch(self, call: Call) -> Response:
         assert call.operation is not None
+        # What came due since the last request happens first, so the answer and the ledger agree.
+        run_due(self.mock)
+        self.mock.webhooks.wake_if_due()
         handler = HANDLERS.get(call.operation.operation_id)
         if handler is None:
             raise ApiError("not_implemented", f"aurous-mock does not serve {call.operation.method} "

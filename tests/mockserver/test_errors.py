@@ -34,8 +34,8 @@ BROKEN_STORES = [
     # (file, text replaced, replacement, what the refusal says)
     ("errors.yaml", "invalid_api_key:", "invalid_api_key_renamed:",
      r"errors\.yaml:\d+: .*lacks codes the server raises: invalid_api_key"),
-    ("errors.yaml", "invalid_output_token:", "invalid_output_token_renamed:",
-     "lacks codes the contract names: invalid_output_token"),
+    ("errors.yaml", "invalid_webhook_url:", "invalid_webhook_url_renamed:",
+     "lacks codes the contract names: invalid_webhook_url"),
     ("versions.yaml", "  models_pricing_shape:", "  models_pricing_shape_old:",
      r"versions\.yaml:\d+: gates: missing gates .*models_pricing_shape"),
     ("teams.yaml", 'default_api_version: "2026-05-15"', 'default_api_version: "2026-02-30"',

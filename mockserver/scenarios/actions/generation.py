@@ -3,7 +3,8 @@ its time to `processing` and to its terminal state, and its outcome, through `ca
 
 - `generation_timing`: `{"to_processing_s", "to_terminal_s"}` (seconds on the mock's clock; a missing
   key keeps the default);
-- `generation_outcome`: `{"status": "succeeded" | "failed" | "cancelled", "error_message"}`.
+- `generation_outcome`: `{"status": "succeeded" | "failed", "error_message"}` (for a character,
+  `succeeded` is `ready`).
 
 A stuck generation is a `to_terminal_s` far away; a moderated one is `failed` with the moderation
 message (`moderation_rejected` is never a wire value, B-IMG-2)."""
@@ -19,7 +20,7 @@ _CLOCK_SECONDS = {"type": "number", "minimum": 0, "maximum": 400 * 24 * 3600}  #
 SCHEMA = settings(
     to_processing_s=_CLOCK_SECONDS,
     to_terminal_s=_CLOCK_SECONDS,
-    status={"enum": ["succeeded", "failed", "cancelled"]},
+    status={"enum": ["succeeded", "failed"]},  # a cancel is the client's act, never the platform's
     error_message={"type": "string", "minLength": 1},
 )
 
