@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bench.scenario import LoadResult, Request
+from bench.scenario import LoadResult, Request, run_token
 from bench.servers import HOST, LOAD_GRACE_S
 
 
@@ -62,13 +62,14 @@ class _Tally:
     statuses: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     sent: int = 0
+    run: str = field(default_factory=run_token)  # new per load run: fresh header values never repeat
     _wire: bytes = b""
 
     def next_wire(self) -> bytes:
         """The same bytes every time, unless the scenario sends a fresh header value per request."""
         self.sent += 1
         if self.request.scenario.fresh_header:
-            return self.request.wire(self.sent)
+            return self.request.wire(self.sent, self.run)
         if not self._wire:
             self._wire = self.request.wire()
         return self._wire

@@ -37,6 +37,11 @@ class Scenario:
     prepare: tuple[str, str, str] | None = None
 
 
+def run_token() -> str:
+    """A value no other load run uses, for `fresh_header` values."""
+    return secrets.token_hex(8)
+
+
 @dataclass
 class Request:
     """A scenario bound to a live server: everything a load generator needs."""
@@ -45,19 +50,18 @@ class Request:
     port: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
-    # What makes `fresh_header` values unique to this run: ids of an earlier run would be replays.
-    run_token: str = field(default_factory=lambda: secrets.token_hex(6))
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}{self.scenario.path}"
 
-    def wire(self, number: int = 0) -> bytes:
-        """The HTTP/1.1 keep-alive request as sent on the socket (the `number`th, for `fresh_header`)."""
+    def wire(self, number: int = 0, run: str = "") -> bytes:
+        """The HTTP/1.1 keep-alive request as sent on the socket (for `fresh_header`: the `number`th of
+        the load run `run`; values must never repeat across runs, or a later round would send replays)."""
         lines = [f"{self.scenario.method} {self.scenario.path} HTTP/1.1", f"Host: {HOST}:{self.port}"]
         lines += [f"{name}: {value}" for name, value in self.headers]
         if self.scenario.fresh_header:
-            lines.append(f"{self.scenario.fresh_header}: {self.run_token}-{number}")
+            lines.append(f"{self.scenario.fresh_header}: {run}-{number}")
         if self.body or self.scenario.method not in ("GET", "HEAD"):
             lines.append(f"Content-Length: {len(self.body)}")
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + self.body

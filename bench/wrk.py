@@ -7,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from bench.scenario import LoadResult, Request
+from bench.scenario import LoadResult, Request, run_token
 from bench.servers import LOAD_GRACE_S, BenchError
 
 
@@ -46,7 +46,7 @@ def wrk_script(request: Request) -> str:
     fresh = request.scenario.fresh_header
     if fresh:
         lines += ["local sent = 0", "request = function()", "  sent = sent + 1",
-                  f"  wrk.headers[{lua_string(fresh)}] = {lua_string(request.run_token + '-')} .. sent",
+                  f"  wrk.headers[{lua_string(fresh)}] = {lua_string(run_token() + '-')} .. sent",
                   "  return wrk.format()", "end"]
     return "\n".join(lines) + "\n" + WRK_DONE
 

@@ -15,3 +15,7 @@ def dumps(value: Any, *, sort_keys: bool = False) -> bytes:
     except TypeError:  # orjson.JSONEncodeError: an integer wider than 64 bits, or a non-JSON value
         return json.dumps(value, separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=False,
                           default=str).encode()
+
+
+def loads(text: str | bytes) -> Any:
+    return orjson.loads(text)

@@ -47,8 +47,11 @@ def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 def public_https_url(url: str, param: str) -> str:
     """Refuse a reference URL that is not https to a public host (400 invalid_reference_url)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").rstrip(".").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+    except ValueError:  # an unbalanced `[` or `]` in the host: no URL at all
+        raise ApiError("invalid_reference_url", f"{param} is not a URL: {url[:200]}", param=param) from None
     reason = None
     if parts.scheme != "https" or not host:
         reason = "must be an https:// URL with a host"

@@ -10,6 +10,7 @@ spend a request from the RPM bucket but no tokens and no credits: nothing is pro
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from starlette.responses import Response
@@ -17,6 +18,7 @@ from starlette.responses import Response
 from ..call import Call, Next
 from ..canonical import fingerprint
 from ..errors import ApiError
+from ..jsoncodec import dumps, loads
 
 NAMESPACE = "idempotency"
 WINDOW_SECONDS = 24 * 3600  # B-IDEM-2, B-IDEM-4
@@ -41,7 +43,7 @@ async def idempotency(call: Call, call_next: Next) -> Response:
     store = call.mock.store
     now = call.mock.clock.time()
     scope = f"{call.team_id}:{key}"
-    print_ = fingerprint(operation.operation_id, call.body)
+    print_ = fingerprint(operation.operation_id, call.raw_body)
     held = store.claim_live(NAMESPACE, scope, {"fingerprint": print_, "done": False}, now + CLAIM_SECONDS, now)
     if held is not None:
         return _answer_again(call, held, print_)
@@ -71,19 +73,23 @@ def _answer_again(call: Call, held: dict[str, Any], print_: str) -> Response:
     call.notes["idempotency"] = "replayed"  # B-IDEM-2
     call.notes["replay_of"] = held["request_id"]
     call.version = held["version"]  # the body was made under the first call's version
-    call.response_headers.update(held["headers"])
-    if STATUS in held["headers"]:
+    raw_headers, headers = loads(held["headers"])
+    call.response_headers.update(headers)
+    if STATUS in headers:
         call.response_headers[STATUS] = "replayed"
     call.response_headers[REPLAYED] = "true"
     response = Response(held["body"].encode("utf-8", "surrogateescape"), held["status"])
-    response.raw_headers.extend((name.encode("latin-1"), value.encode("latin-1"))
-                                for name, value in held["raw_headers"])
+    response.raw_headers.extend((name.encode("latin-1"), value.encode("latin-1")) for name, value in raw_headers)
     return response
 
 
 def _remembered(call: Call, response: Response, body: bytes, print_: str) -> dict[str, Any]:
-    """What a replay needs: the status, the body as sent, and the headers that belong to the answer, as
-    JSON-able values (the store may be shared)."""
+    """What a replay needs: the status, the body as sent, and the headers that belong to the answer. Only
+    strings and numbers, so the entry is JSON-able (the store may be shared) and, in memory, one object
+    the garbage collector never has to look into, however many answers are remembered."""
+    raw_headers = [[name.decode("latin-1"), value.decode("latin-1")] for name, value in response.raw_headers
+                   if name not in _OWN_HEADERS]
+    headers = {name: value for name, value in call.response_headers.items() if not _describes_bucket(name)}
     return {
         "fingerprint": print_,
         "done": True,
@@ -91,8 +97,10 @@ def _remembered(call: Call, response: Response, body: bytes, print_: str) -> dic
         "version": call.version,
         "status": response.status_code,
         "body": body.decode("utf-8", "surrogateescape"),
-        "raw_headers": [[name.decode("latin-1"), value.decode("latin-1")] for name, value in response.raw_headers
-                        if name not in _OWN_HEADERS],
-        "headers": {name: value for name, value in call.response_headers.items()
-                    if not name.lower().startswith(_BUCKET_PREFIX)},
+        "headers": dumps([raw_headers, headers]).decode(),
     }
+
+
+@lru_cache(maxsize=256)
+def _describes_bucket(name: str) -> bool:
+    return name.lower().startswith(_BUCKET_PREFIX)

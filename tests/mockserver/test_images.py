@@ -330,3 +330,12 @@ def test_image_outputs_expire_seven_days_after_completion(client):  # B-IMG-8
         gone = client.get(url)
         assert gone.status_code == 410 and gone.json()["error"]["code"] == "output_expired"
         assert get(client, created["id"])["status"] == "succeeded"  # the row is still there
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/v1/images", {"prompt": "a cat", "reference_image_urls": ["https://[::1/a.png"]}),
+    ("/v1/files", {"url": "https://\u009e]\u008e/a.png"}),
+])
+def test_reference_urls_that_are_no_urls_are_refused_not_crashed(client, path, body):  # B-IMG-3, never a 500
+    response = client.post(path, json=body, headers=auth())
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_reference_url"
