@@ -16,7 +16,8 @@ _RANDOM_BITS = 80
 _RANDOM_MASK = (1 << _RANDOM_BITS) - 1
 # 26 Crockford characters = 13 pairs of 10 bits; encoding by pairs halves the work per id.
 _PAIRS = [a + b for a in CROCKFORD for b in CROCKFORD]
-_SHIFTS = tuple(range(120, -10, -10))
+_TIME_SHIFTS = (40, 30, 20, 10, 0)  # the 48-bit time in the first 10 characters (2 leading zero bits)
+_RANDOM_SHIFTS = (70, 60, 50, 40, 30, 20, 10, 0)  # the 80 random bits in the last 16
 
 
 class IdFactory:
@@ -32,18 +33,19 @@ class IdFactory:
         self.secrets = random.Random(f"secrets:{self._seed}")
         self._last_ms = -1
         self._last_random = 0
+        self._time_part = ""  # the encoded time of `_last_ms`: ids of one millisecond share it
 
     def ulid(self) -> str:
         ms = int(self._clock.time() * 1000)
+        pairs = _PAIRS
         if ms <= self._last_ms:
-            ms = self._last_ms
             rand = (self._last_random + 1) & _RANDOM_MASK
         else:
             rand = self.rng.getrandbits(_RANDOM_BITS)
-        self._last_ms, self._last_random = ms, rand
-        value = (ms << _RANDOM_BITS) | rand
-        pairs = _PAIRS
-        return "".join([pairs[(value >> shift) & 1023] for shift in _SHIFTS])
+            self._last_ms = ms
+            self._time_part = "".join([pairs[(ms >> shift) & 1023] for shift in _TIME_SHIFTS])
+        self._last_random = rand
+        return self._time_part + "".join([pairs[(rand >> shift) & 1023] for shift in _RANDOM_SHIFTS])
 
     def new(self, prefix: str) -> str:
         return f"{prefix}_{self.ulid()}"
