@@ -47,10 +47,13 @@ def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 def public_https_url(url: str, param: str) -> str:
     """Refuse a reference URL that is not https to a public host (400 invalid_reference_url)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").rstrip(".").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+    except ValueError:  # an unbalanced "[" or "]" (B-ERR-3: a 400, never a 500)
+        parts, host = None, ""
     reason = None
-    if parts.scheme != "https" or not host:
+    if parts is None or parts.scheme != "https" or not host:
         reason = "must be an https:// URL with a host"
     elif host in BLOCKED_HOSTS or host.endswith(BLOCKED_SUFFIXES) or "." not in host and _address(host) is None:
         reason = "names a local or metadata host"
