@@ -59,7 +59,7 @@ class PriceList:
         return worst(body) if worst else UNBOUNDED
 
     def _chat(self, body: dict[str, Any]) -> float:
-        model = self.chat.get(body.get("model"))  # type: ignore[arg-type]
+        model = self.chat.get(_name(body.get("model")))
         if model is None:
             return 0.0  # not a chat model of the catalog: 404 model_not_found (B-CHAT-4)
         size = len(repr(body).encode())
@@ -72,7 +72,7 @@ class PriceList:
         return (prompt * model.rate_in + output * model.rate_out) / 1e6
 
     def _embedding(self, body: dict[str, Any]) -> float:
-        rates = self.embedding.get(body.get("model"))  # type: ignore[arg-type]
+        rates = self.embedding.get(_name(body.get("model")))
         if rates is None:
             return 0.0
         text, visual, context = rates
@@ -86,7 +86,7 @@ class PriceList:
         count = min(count, self.image_max_count)
         lora = body.get("lora_id")
         if lora is not None:
-            style = self.image_styles.get(lora)
+            style = self.image_styles.get(_name(lora))
             if style is None:
                 return 0.0  # 404 lora_not_found (B-IMG-6)
             return count * (style[0] + (style[1] if body.get("enhance_prompt") else 0.0))
@@ -97,10 +97,10 @@ class PriceList:
         seconds = body.get("video_duration")
         seconds = min(seconds, self.video_max_seconds) if isinstance(seconds, int) and seconds > 0 \
             else self.video_max_seconds
-        resolution = body.get("video_resolution")
+        resolution = _name(body.get("video_resolution"))
         lora = body.get("lora_id")
         if lora is not None:
-            style = self.video_styles.get(lora)
+            style = self.video_styles.get(_name(lora))
             if style is None:
                 return 0.0
             per_second, factors = style
@@ -122,6 +122,11 @@ class PriceList:
         if operation == "createVideo":
             return self._video({})
         return UNBOUNDED if operation in PAID else 0.0
+
+
+def _name(value: Any) -> str:
+    """A catalog key from a request field; anything but a string names nothing (and is refused)."""
+    return value if isinstance(value, str) else "\0"
 
 
 def _number(value: Any, default: float = UNBOUNDED) -> float:

@@ -148,7 +148,8 @@ def test_worst_case_of_one_request_from_a_known_price_list():
     chat = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
     size = len(repr(chat).encode())
     assert PRICES.worst_case("createChatCompletion", chat) == (size * 10 + 50 * 100) / 1e6
-    assert PRICES.worst_case("createChatCompletion", {**chat, "max_tokens": 5000}) == (size * 10 + 200 * 100) / 1e6
+    capped = {**chat, "max_tokens": 5000}
+    assert PRICES.worst_case("createChatCompletion", capped) == (len(repr(capped).encode()) * 10 + 200 * 100) / 1e6
     reasoning = {**chat, "reasoning_effort": "high"}
     assert PRICES.worst_case("createChatCompletion", reasoning) == (len(repr(reasoning).encode()) * 10
                                                                     + 1000 * 100) / 1e6
