@@ -219,8 +219,9 @@ def run(options: RunOptions, target: Target, operations: list[str], report: Repo
     prices = None if unlimited else load_prices(target)
     refused_only = plan(options, operations, prices, target.budget.remaining) | (set() if admin else LASTING)
     gate = BudgetGate(target.budget, prices)
-    if prices is not None and refused_only & PAID:
-        progress.note(f"      schema: {', '.join(sorted(refused_only & PAID))} fuzzed only with inputs that must be "
+    paid_refused = sorted(refused_only & PAID & set(operations))
+    if prices is not None and paid_refused:
+        progress.note(f"      schema: {', '.join(paid_refused)} fuzzed only with inputs that must be "
                       f"refused (the budget left, {target.budget.remaining:g} credits, does not cover more)")
     groups = {"all": [op for op in operations if op not in skipped and op not in refused_only],
               "negative": [op for op in operations if op in refused_only and op not in skipped]}

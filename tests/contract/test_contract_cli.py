@@ -6,6 +6,7 @@ import math
 import re
 import socket
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -14,12 +15,14 @@ from harness_helpers import run_harness
 from planted import Bend, json_answer
 from starlette.testclient import TestClient
 
+from contract.budget import Budget
 from contract.cli import list_rows, main
 from contract.costs import ChatModel, PriceList
 from contract.exchange import Exchange
 from contract.redact import Redactor
 from contract.registry import all_checks
 from contract.rows import NOT_OVER_HTTP, ROWS
+from contract.schema_suite import BudgetGate
 from mockserver import create_app
 
 BEHAVIOURS_MD = Path("/work/shared/behaviours.md")
@@ -184,3 +187,29 @@ def test_schema_suite_never_spends_more_than_the_budget(tmp_path):
         spent = before - http.get("/v1/balance").json()["balance"]
     assert code == 0, report
     assert 0 < spent <= budget and spent <= report["credits_spent"] <= budget, (spent, report["credits_spent"])
+
+
+def _case(operation: str, body):
+    return SimpleNamespace(operation=SimpleNamespace(definition=SimpleNamespace(raw={"operationId": operation})),
+                           body=body)
+
+
+def test_budget_gate_sends_what_the_budget_no_longer_covers_as_a_refused_body():
+    budget = Budget(10)
+    gate = BudgetGate(budget, PRICES)
+    first = _case("createImage", {"prompt": "x", "count": 3})  # at most 9 credits: fits
+    gate.before_call(None, first, {})
+    assert first.body == {"prompt": "x", "count": 3}
+    gate.after_call(None, first, SimpleNamespace(status_code=201, content=b'{"cost": {"amount": 6}}'))
+    assert budget.spent == 6  # what the answer says it cost
+    second = _case("createImage", {"prompt": "x", "count": 2})  # at most 6: more than the 4 left
+    gate.before_call(None, second, {})
+    assert second.body == [] and gate.gated == 1
+    refused = _case("createImage", {"prompt": "x", "lora_id": "no-such-style"})  # 404: costs nothing
+    gate.before_call(None, refused, {})
+    assert refused.body == {"prompt": "x", "lora_id": "no-such-style"}
+    stream = _case("createChatCompletion", {"model": "m", "messages": [], "max_tokens": 10, "stream": True})
+    gate.before_call(None, stream, {})
+    gate.after_call(None, stream, SimpleNamespace(status_code=200, content=b"data: [DONE]\n\n"))
+    assert budget.spent == 6 + PRICES.worst_case("createChatCompletion", stream.body)  # unreadable: the worst case
+    assert BudgetGate(budget, None).prices is None  # no limit: nothing is gated
