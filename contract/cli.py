@@ -22,7 +22,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--suite", default="all", choices=["schema", "behaviours", "all"])
     run.add_argument("--max-examples", type=int, default=None, help="examples per operation and phase (default 20)")
     run.add_argument("--version-pin", default=None, help="send Aurous-Version: DATE on every request")
-    run.add_argument("--budget-credits", type=float, default=50.0, help="most credits the run may spend (default 50)")
+    run.add_argument("--budget-credits", type=float, default=None,
+                     help="most credits the run may spend (default 50; no limit against the mock's admin API)")
     run.add_argument("--only", action="append", default=[], metavar="ID-GLOB",
                      help="only these behaviour ids / schema:operationId items (repeatable), e.g. 'B-IDEM-*'")
     run.add_argument("--skip", action="append", default=[], metavar="ID-GLOB", help="leave these out (repeatable)")

@@ -9,6 +9,7 @@ from pathlib import Path
 from .errors import CannotRun
 
 SUITES = ("schema", "behaviours", "all")
+STAGING_BUDGET = 50.0  # credits, when --budget-credits is not given and the target bills real credits
 
 
 @dataclass
@@ -18,7 +19,7 @@ class RunOptions:
     suite: str = "all"
     max_examples: int = 20  # per operation and phase in the schema suite, per property in the behaviours
     version_pin: str | None = None
-    budget_credits: float = 50.0
+    budget_credits: float | None = None  # None: STAGING_BUDGET, or no limit against the mock (runner.budget_for)
     only: list[str] = field(default_factory=list)
     skip: list[str] = field(default_factory=list)
     junit: Path | None = None
@@ -37,7 +38,7 @@ class RunOptions:
             raise CannotRun(f"--suite must be one of {', '.join(SUITES)}")
         if self.max_examples < 1:
             raise CannotRun("--max-examples must be at least 1")
-        if self.budget_credits < 0:
+        if self.budget_credits is not None and self.budget_credits < 0:
             raise CannotRun("--budget-credits must not be negative")
         if self.version_pin is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.version_pin):
             raise CannotRun(f"--version-pin must be a date YYYY-MM-DD, got {self.version_pin!r}")

@@ -49,14 +49,27 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-        """Deliveries are POSTed by the target in its own time: wait for them, bounded."""
+    def wait_for(self, count: int, timeout: float = 10.0, about: str | None = None) -> list[dict[str, Any]]:
+        """Deliveries are POSTed by the target in its own time: wait for them, bounded. With `about`,
+        only those whose `data.id` is that resource: a team's endpoint also receives the events of
+        its other generations (earlier checks', or a staging team's other traffic)."""
         with self.arrived:
-            self.arrived.wait_for(lambda: len(self.deliveries) >= count, timeout=timeout)
-            return list(self.deliveries)
+            self.arrived.wait_for(lambda: len(self.matching(about)) >= count, timeout=timeout)
+            return self.matching(about)
 
-    def events(self) -> list[str]:
-        return [json.loads(d["body"]).get("event") for d in self.deliveries]
+    def matching(self, about: str | None) -> list[dict[str, Any]]:
+        return [d for d in self.deliveries if about is None or _resource_id(d) == about]
+
+    def events(self, about: str | None = None) -> list[str]:
+        return [json.loads(d["body"]).get("event") for d in self.matching(about)]
+
+
+def _resource_id(delivery: dict[str, Any]) -> str | None:
+    try:
+        data = json.loads(delivery["body"]).get("data")
+    except (ValueError, AttributeError):
+        return None
+    return data.get("id") if isinstance(data, dict) else None
 
 
 def require_local(base_url: str) -> None:

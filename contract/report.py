@@ -4,6 +4,7 @@ the JSON and JUnit reports. Everything written passes through the Redactor."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,7 +38,7 @@ class Report:
     results: list[Result] = field(default_factory=list)
     requests_sent: int = 0
     credits_spent: float = 0.0
-    budget_credits: float = 0.0
+    budget_credits: float = 0.0  # math.inf: no limit (the mock's own credits)
     waited_s: float = 0.0
     seconds: float = 0.0
     admin: bool = False
@@ -68,14 +69,20 @@ class Report:
 
     def totals(self) -> str:
         return (f"{self.count(PASSED)} passed, {self.count(FAILED)} failed, {self.count(SKIPPED)} skipped in "
-                f"{self.seconds:.1f} s; {self.requests_sent} requests, {self.credits_spent:.4f} of "
-                f"{self.budget_credits:g} credits spent, {self.waited_s:.1f} s waited for rate limits")
+                f"{self.seconds:.1f} s; {self.requests_sent} requests, {self.credits_spent:.4f} credits spent "
+                f"({self._limit()}), {self.waited_s:.1f} s waited for rate limits")
+
+    def _limit(self) -> str:
+        if math.isfinite(self.budget_credits):
+            return f"budget {self.budget_credits:g}"
+        return "no budget: the mock's credits"
 
     def to_json(self) -> dict:
         return {"base_url": self.base_url, "admin_api": self.admin, "exit_code": self.exit_code,
                 "passed": self.count(PASSED), "failed": self.count(FAILED), "skipped": self.count(SKIPPED),
                 "requests_sent": self.requests_sent, "credits_spent": round(self.credits_spent, 6),
-                "budget_credits": self.budget_credits, "seconds": round(self.seconds, 2),
+                "budget_credits": self.budget_credits if math.isfinite(self.budget_credits) else None,
+                "seconds": round(self.seconds, 2),
                 "results": [asdict(r) for r in self.results]}
 
     def write_json(self, path: Path, redact: Callable[[str], str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 import traceback
 
@@ -10,7 +11,7 @@ from .budget import Budget
 from .capabilities import Capabilities, detect
 from .context import Context
 from .errors import CannotRun, Skipped, Violation
-from .options import RunOptions
+from .options import STAGING_BUDGET, RunOptions
 from .progress import Progress
 from .redact import Redactor
 from .registry import Check, all_checks, matches
@@ -31,6 +32,14 @@ def preflight(target: Target) -> None:
         raise CannotRun(f"GET /v1/models answered {probe.summary()}: is {target.base_url} the Aurous API?")
 
 
+def budget_for(options: RunOptions, caps: Capabilities) -> float:
+    """`--budget-credits`, else 50 credits; against the mock without the option, no limit: the run
+    spends the play credits of its own isolated team."""
+    if options.budget_credits is not None:
+        return options.budget_credits
+    return math.inf if caps.admin is not None else STAGING_BUDGET
+
+
 def select(options: RunOptions) -> list[Check]:
     if options.suite == "schema":
         return []
@@ -41,8 +50,8 @@ def run(options: RunOptions, redact: Redactor, progress_enabled: bool = True) ->
     options.validate()
     redact.add(options.api_key)
     started = time.monotonic()
-    budget = Budget(options.budget_credits)
     caps = detect(options.base_url, options.admin_token)
+    budget = Budget(budget_for(options, caps))
     target = Target(options.base_url, options.api_key, version_pin=options.version_pin, budget=budget)
     preflight(target)
     if caps.admin is not None:
@@ -52,7 +61,7 @@ def run(options: RunOptions, redact: Redactor, progress_enabled: bool = True) ->
         redact.add(team["api_key"])
         target.close()
         target = Target(options.base_url, team["api_key"], version_pin=options.version_pin, budget=budget)
-    report = Report(options.base_url, budget_credits=options.budget_credits, admin=caps.admin is not None)
+    report = Report(options.base_url, budget_credits=budget.limit, admin=caps.admin is not None)
     checks = select(options)
     operations = schema_suite.select(options) if options.suite in ("schema", "all") else []
     progress = Progress(len(checks), enabled=progress_enabled)

@@ -5,6 +5,7 @@ project's own checks on every response (B-HDR-1..4, B-ERR-1, see project_checks.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +16,11 @@ import yaml
 from schemathesis.checks import CHECKS
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
+from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from .budget import Budget
+from .costs import PAID, PriceList, load_prices
 from .errors import CannotRun
 from .options import RunOptions
 from .paths import spec_path
@@ -29,9 +33,10 @@ from .target import Target
 
 # Refusals of schema-valid data that the docs name: rules between fields or against the catalog that
 # JSON Schema cannot state (B-CHAT-4, B-CHAT-6, B-CHAT-7, B-IMG-4, B-IMG-6), and answers that depend on
-# the team's state rather than the data (credits, rate limits, an idempotency key already used).
+# the team's state rather than the data (credits, rate limits, an idempotency key already used, a
+# character still synthesizing).
 STATE_REFUSALS = {"insufficient_credits", "rate_limit_exceeded", "tokens_rate_limit_exceeded",
-                  "idempotency_key_in_use", "idempotency_request_in_progress"}
+                  "idempotency_key_in_use", "idempotency_request_in_progress", "character_not_ready"}
 CROSS_FIELD_REFUSALS = {
     "createChatCompletion": {"parameter_invalid_combination", "max_tokens_exceeds_hard_cap", "context_length_exceeded",
                              "model_kind_mismatch", "response_format_too_large", "response_format_too_deep",
@@ -51,12 +56,13 @@ CROSS_FIELD_REFUSALS = {
     "retrieveModel": {"model_not_found"},
     "listUsageEvents": {"resource_not_found"},
 }
-PAID = {"createChatCompletion", "createEmbedding", "createImage", "createVideo", "createCharacter"}
 # Creates whose results the run could only clean up with the delete operations it skips on staging.
 LASTING = {"createFile", "createCharacter", "createWebhookEndpoint"}
 DESTRUCTIVE = {"deleteFile", "deleteCharacter", "deleteWebhookEndpoint", "cancelImage", "cancelVideo",
                "rotateWebhookSecret", "updateWebhookEndpoint"}
-PAID_EXAMPLE_CREDITS = 1.0  # a generous estimate of one accepted paid request
+# A body no paid operation accepts (its request bodies are JSON objects): what the budget gate sends
+# instead of a request that could be accepted but that the budget no longer covers (B-ERR-3).
+REFUSED_BODY: list[Any] = []
 
 
 def operation_ids() -> list[str]:
@@ -104,20 +110,80 @@ def _project_check(row: str) -> Any:
     return check
 
 
+class BudgetGate:
+    """The guarantee behind `--budget-credits`: before schemathesis sends a request of a paid operation
+    that the target could accept, the worst case of that very request (`costs.PriceList`) must fit in
+    what the budget has left; otherwise its body becomes one that must be refused, which costs nothing
+    on a conforming server. What an accepted request did cost is counted as soon as it answers (its
+    `usage`/`cost`, else the worst case that was allowed for it)."""
+
+    def __init__(self, budget: Budget, prices: PriceList | None) -> None:
+        self.budget = budget
+        self.prices = prices  # None: no limit (the mock's own credits, see `run`)
+        self.allowed: dict[int, float] = {}
+        self.gated = 0
+
+    def before_call(self, context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+        operation = case.operation.definition.raw.get("operationId")
+        if self.prices is None or operation not in PAID:
+            return
+        worst = self.prices.worst_case(operation, case.body)
+        if worst > 0 and self.budget.spent + worst > self.budget.limit:
+            case.body = list(REFUSED_BODY)
+            self.gated += 1
+            worst = 0.0
+        self.allowed[id(case)] = worst
+
+    def after_call(self, context: Any, case: Any, response: Any) -> None:
+        allowed = self.allowed.pop(id(case), None)
+        if response.status_code >= 300:
+            return
+        try:
+            charged = self.budget.record(json.loads(response.content or b"null"))
+        except ValueError:
+            charged = None  # a stream or bytes
+        if not charged and allowed:
+            self.budget.spent += allowed  # not readable (a stream): count the most it could have cost
+
+
 @contextmanager
-def registered_checks() -> Iterator[None]:
-    """Register the project's checks for this run only, so other users of schemathesis in the same
-    process never see them."""
+def registered_checks(gate: BudgetGate) -> Iterator[None]:
+    """Register the project's checks and the budget gate for this run only, so other users of
+    schemathesis in the same process never see them."""
     names = ["documented_data_acceptance", *EVERY_RESPONSE]
     schemathesis.check(documented_data_acceptance)
     for row in EVERY_RESPONSE:
         schemathesis.check(_project_check(row))
+    hooks = [GLOBAL_HOOK_DISPATCHER.register_hook_with_name(gate.before_call, "before_call"),
+             GLOBAL_HOOK_DISPATCHER.register_hook_with_name(gate.after_call, "after_call")]
     try:
         yield
     finally:
+        for hook in hooks:
+            GLOBAL_HOOK_DISPATCHER.unregister(hook)
         for name in names:
             if name in CHECKS.get_all_names():
                 CHECKS.unregister(name)
+
+
+def phases(options: RunOptions) -> int:
+    """How many of schemathesis's phases send positive examples of an operation."""
+    return 2 if options.quick else 4
+
+
+def plan(options: RunOptions, operations: list[str], prices: PriceList | None, remaining: float) -> set[str]:
+    """The paid operations fuzzed only with inputs that must be refused: those whose dearest request,
+    times `--max-examples` and the phases, the budget left does not cover."""
+    if prices is None:
+        return set()
+    refused, left = set(), remaining
+    for op in (op for op in operations if op in PAID):
+        need = options.max_examples * phases(options) * prices.operation_worst_case(op)
+        if need <= left:
+            left -= need
+        else:
+            refused.add(op)
+    return refused
 
 
 def _config(options: RunOptions, target: Target, mode: str, admin: bool) -> SchemathesisConfig:
@@ -147,16 +213,26 @@ def run(options: RunOptions, target: Target, operations: list[str], report: Repo
     admin = report.admin
     skipped = {op: "destructive: the run deletes or cancels only what it created (see the behaviour suite)"
                for op in operations if op in DESTRUCTIVE and not admin}
-    affordable = admin or options.budget_credits >= options.max_examples * len(PAID) * PAID_EXAMPLE_CREDITS * 3
-    refused_only = (set() if affordable else PAID) | (set() if admin else LASTING)
+    # Without a limit (the mock's play credits, runner.budget_for) nothing needs pricing; otherwise the
+    # budget left after the behaviour suite is a hard limit (BudgetGate).
+    unlimited = math.isinf(target.budget.limit) or not PAID & set(operations)
+    prices = None if unlimited else load_prices(target)
+    refused_only = plan(options, operations, prices, target.budget.remaining) | (set() if admin else LASTING)
+    gate = BudgetGate(target.budget, prices)
+    paid_refused = sorted(refused_only & PAID & set(operations))
+    if prices is not None and paid_refused:
+        progress.note(f"      schema: {', '.join(paid_refused)} fuzzed only with inputs that must be "
+                      f"refused (the budget left, {target.budget.remaining:g} credits, does not cover more)")
     groups = {"all": [op for op in operations if op not in skipped and op not in refused_only],
               "negative": [op for op in operations if op in refused_only and op not in skipped]}
     outcome: dict[str, Result] = {}
     tested: set[str] = set()
-    with registered_checks():
+    with registered_checks(gate):
         for mode, group in groups.items():
             if group:
                 _run_engine(_config(options, target, mode, admin), group, outcome, tested, target, progress, redact)
+    if gate.gated:
+        progress.note(f"      schema: {gate.gated} requests of paid operations sent as refused inputs (budget)")
     results = sorted(outcome.values(), key=lambda r: (r.row == "schema", r.row, r.check))
     for result in results:
         result.reason = result.reason or f"{len(tested)} operations"
@@ -180,13 +256,7 @@ def _run_engine(config: SchemathesisConfig, group: list[str], outcome: dict[str,
             recorder = event.recorder
             if recorder.label in by_label:  # the stateful phase reports under one label for all operations
                 tested.add(by_label[recorder.label])
-            for interaction in recorder.interactions.values():
-                target.requests_sent += 1
-                if interaction.response is not None and interaction.response.status_code < 300:
-                    try:
-                        target.budget.record(json.loads(interaction.response.content or b"null"))
-                    except ValueError:
-                        pass  # a stream or bytes: chat streams are billed like the same call unstreamed
+            target.requests_sent += len(recorder.interactions)
             for nodes in recorder.checks.values():
                 for node in nodes:
                     row = node.name if node.name.startswith("B-") else "schema"

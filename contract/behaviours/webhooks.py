@@ -72,7 +72,7 @@ def _generation_delivery(ctx: Context, receiver: Receiver, secret: str | None) -
     created = create(ctx, "images", IMAGE)
     ctx.expect_status(created, 201)
     done = wait_terminal(ctx, "images", created.json()["id"])
-    deliveries = receiver.wait_for(1)
+    deliveries = receiver.wait_for(1, about=done.json()["id"])
     ctx.expect(deliveries, "a webhook POST when the generation ended", "nothing within 10 s", done)
     delivery = deliveries[0]
     payload = json.loads(delivery["body"])
@@ -96,7 +96,7 @@ def webhook_url_receives_the_outcome(ctx: Context) -> None:
         created = create(ctx, "images", body)
         ctx.expect_status(created, 201)
         done = wait_terminal(ctx, "images", created.json()["id"])
-        deliveries = receiver.wait_for(1)
+        deliveries = receiver.wait_for(1, about=done.json()["id"])
         ctx.expect(deliveries, "a POST to webhook_url when the generation ended", "nothing within 10 s", done)
         payload = json.loads(deliveries[0]["body"])
         want = {"succeeded": "image.completed", "failed": "image.failed"}.get(done.json()["status"])
@@ -128,8 +128,9 @@ def fired_events(ctx: Context) -> None:
         created = create(ctx, "images", IMAGE)
         ctx.call("POST", f"/v1/images/{created.json()['id']}/cancel")
         ctx.caps.require_admin().advance(5)
-        receiver.wait_for(1)
-        ctx.expect(receiver.events() == ["image.cancelled"], "one image.cancelled delivery", receiver.events(), created)
+        receiver.wait_for(1, about=created.json()["id"])
+        events = receiver.events(about=created.json()["id"])
+        ctx.expect(events == ["image.cancelled"], "one image.cancelled delivery", events, created)
 
 
 @check("B-WH-5", paid=True, admin=True)
@@ -141,7 +142,7 @@ def failed_deliveries_retried(ctx: Context) -> None:
         admin = ctx.caps.require_admin()
         for _ in range(4):
             admin.advance(2)
-        deliveries = receiver.wait_for(3)
+        deliveries = receiver.wait_for(3, about=created.json()["id"])
         ids = {d["headers"].get("webhook-id") for d in deliveries}
         ctx.expect(len(deliveries) == 3 and len(ids) == 1, "3 attempts of the same delivery (one webhook-id)",
                    f"{len(deliveries)} attempts, ids {sorted(map(str, ids))}", created)

@@ -1,9 +1,8 @@
 """Servers that break one documented behaviour each, for the harness to find (planted bugs).
 
-Each is the real mock wrapped in a small pure-ASGI middleware that bends one thing. Where the mock
-does not serve a behaviour yet (image generations), `FakeImages` plants a small correct version of
-it, so the variant can break it and the harness's real check is what finds the break; unbroken, it
-passes the same checks (no false alarm)."""
+Each is the real mock wrapped in a small pure-ASGI middleware that bends one thing (or, for webhook
+deliveries, the mock with its outgoing deliveries bent); unbroken, the mock passes the same checks
+(CONTROLS: no false alarm)."""
 
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qs
 
 from mockserver import create_app
 
@@ -166,100 +164,108 @@ def process_again(app: App) -> Bend:
     return Bend(app, bend)
 
 
-# --- a small correct image generation (B-IMG-2, B-IMG-8) for the variants to break -------------------
+# --- the mock's own generations, bent (B-IMG-2, B-IMG-8, B-IMG-9, B-ACCT-3, B-VER-3, B-WH-2) --------
 
-DAY = 86400
+IMAGE = re.compile(r"/v1/images/(img_\w+)")
+IMAGE_OUTPUT = re.compile(r"/v1/images/img_\w+/output/\d+")
+TERMINAL = {"succeeded", "failed", "cancelled"}
 
 
-class FakeImages(Bend):
-    """Images on the mock's clock: pending 2 s, processing 10 s, then succeeded; 7 d outputs."""
+def status_moves_backwards(app: App) -> Bend:
+    """A later poll of a finished image says `processing` again, without its completion fields."""
+    finished: set[str] = set()
 
-    PENDING_S, PROCESSING_S = 2, 10
+    def change(scope: Scope, body: bytes, got: Answer) -> Answer:
+        status, headers, content = got
+        match = IMAGE.fullmatch(scope["path"])
+        if scope["method"] != "GET" or not match or status != 200:
+            return got
 
-    def __init__(self, app: Any, *, backwards: bool = False, gone_status: int = 410) -> None:
-        self.clock = app.state.mock.clock
-        self.images: dict[str, dict[str, Any]] = {}
-        self.backwards, self.gone_status = backwards, gone_status
-        super().__init__(app, self._bend)
+        def backwards(value: Any) -> Any:
+            if value.get("status") in TERMINAL:
+                if match.group(1) in finished:
+                    value.update(status="processing", completed_at=None, duration_ms=None, output_urls=None)
+                finished.add(match.group(1))
+            return value
 
-    def _iso(self, t: float) -> str:
-        from datetime import UTC, datetime
-        return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return status, headers, rewrite_json(content, backwards)
 
-    def _view(self, image: dict[str, Any]) -> dict[str, Any]:
-        now = self.clock.time()
-        age = now - image["t0"]
-        end = image["t0"] + self.PENDING_S + self.PROCESSING_S
-        if image.get("cancelled_at"):
-            status, done = "cancelled", image["cancelled_at"]
-        elif age < self.PENDING_S:
-            status, done = "pending", None
-        elif age < self.PENDING_S + self.PROCESSING_S:
-            status, done = "processing", None
-        else:
-            status, done = "succeeded", end
-        if self.backwards and status == "succeeded" and now > end + 30:
-            status, done = "processing", None  # the planted bug: a terminal status moves backwards
-        return {**image["body"], "status": status, "completed_at": self._iso(done) if done else None,
-                "duration_ms": int((done - image["t0"]) * 1000) if done else None,
-                "output_urls": [f"/v1/images/{image['body']['id']}/output/0?token={image['token']}"]
-                if status == "succeeded" else None}
+    return on_response(app, change)
 
-    async def _bend(self, scope: Scope, body: bytes, inner: Any) -> Answer:
-        path, method = scope["path"], scope["method"]
-        query = parse_qs(scope.get("query_string", b"").decode())
-        if path == "/v1/images/estimate" and method == "POST":
-            count = json.loads(body).get("count", 1)
-            return json_answer(200, {"estimated_cost": {"amount": count, "currency": "credit",
-                                                        "breakdown": {"base": count}}, "sufficient_balance": True})
-        if path == "/v1/images" and method == "POST":
-            request = json.loads(body)
-            number = len(self.images) + 1
-            image_id = f"img_{number:026d}"
-            count = request.get("count", 1)
-            self.images[image_id] = {"t0": self.clock.time(), "token": f"tok{number}", "cost": float(count), "body": {
-                "id": image_id, "prompt": request["prompt"], "media_type": "image", "image_count": count,
-                "created_at": self._iso(self.clock.time()), "seed": request.get("seed"),
-                "negative_prompt": request.get("negative_prompt"),
-                "cost": {"amount": count, "currency": "credit", "breakdown": {"base": count}},
-                "aurous_version": request_header(scope, "aurous-version") or "2026-06-19"}}
-            return json_answer(201, self._view(self.images[image_id]))
-        match = re.fullmatch(r"/v1/images/(img_\w+)(/cancel|/output/0)?", path)
-        if match and match.group(1) not in self.images:
-            return json_answer(404, {"error": {"code": "resource_not_found", "type": "not_found",
-                                               "message": "No such image.", "param": None}})
-        if match:
-            image = self.images[match.group(1)]
-            view = self._view(image)
-            if match.group(2) == "/cancel":
-                if view["status"] in ("succeeded", "failed", "cancelled"):
-                    return json_answer(409, {"error": {"code": "generation_not_cancellable", "type": "invalid_request",
-                                                       "message": "terminal", "param": None}})
-                image["cancelled_at"] = self.clock.time()
-                return json_answer(200, self._view(image))
-            if match.group(2) == "/output/0":
-                if query.get("token") != [image["token"]]:
-                    return json_answer(403, {"error": {"code": "invalid_output_token", "type": "permission_error",
-                                                       "message": "wrong token", "param": None}})
-                if self.clock.time() > image["t0"] + self.PENDING_S + self.PROCESSING_S + 7 * DAY:
-                    code = "output_expired" if self.gone_status == 410 else "resource_not_found"
-                    return json_answer(self.gone_status, {"error": {"code": code, "type": "not_found",
-                                                                    "message": "expired", "param": None}})
-                return 200, [(b"content-type", b"image/png")], b"\x89PNG fake"
-            return json_answer(200, view)
-        if path == "/v1/usage/events" and query.get("generation_id", [""])[0] in self.images:
-            image = self.images[query["generation_id"][0]]
-            status = self._view(image)["status"]
-            lines = [("hold", image["cost"])]
-            if status == "succeeded":
-                lines += [("charge", image["cost"]), ("release", image["cost"])]
-            elif status == "cancelled":
-                lines += [("release", image["cost"])]
-            return json_answer(200, {"object": "list", "has_more": False, "data": [
-                {"id": f"uev_{i}", "type": kind, "amount": amount, "currency": "credit",
-                 "generation_id": query["generation_id"][0], "hold_id": None, "description": kind,
-                 "created_at": self._iso(image["t0"])} for i, (kind, amount) in enumerate(lines)]})
-        return await inner(scope, body)
+
+def _not_found_instead_of_gone(scope: Scope, body: bytes, got: Answer) -> Answer:
+    status, headers, content = got
+    if status != 410 or not IMAGE_OUTPUT.fullmatch(scope["path"]):
+        return got
+    error = {"error": {"code": "resource_not_found", "type": "not_found", "message": "No such output.",
+                       "param": None}}
+    return 404, headers, json.dumps(error).encode()
+
+
+async def _cancel_terminal_accepted(scope: Scope, body: bytes, inner: Any) -> Answer:
+    """A cancel the mock refuses (the generation has ended) answers 200 with the generation."""
+    status, headers, content = await inner(scope, body)
+    match = re.fullmatch(r"(/v1/images/img_\w+)/cancel", scope["path"])
+    if scope["method"] != "POST" or not match or not 400 <= status < 500:
+        return status, headers, content
+    path = match.group(1)
+    return await inner(dict(scope, method="GET", path=path, raw_path=path.encode()), b"")
+
+
+def _no_release_lines(scope: Scope, body: bytes, got: Answer) -> Answer:
+    status, headers, content = got
+    if scope["path"] != "/v1/usage/events" or status != 200:
+        return got
+    return status, headers, rewrite_json(content, lambda value: {
+        **value, "data": [line for line in value.get("data", []) if line.get("type") != "release"]})
+
+
+def _version_follows_pin(scope: Scope, body: bytes, got: Answer) -> Answer:
+    status, headers, content = got
+    pin = request_header(scope, "aurous-version")
+    if scope["method"] != "GET" or not IMAGE.fullmatch(scope["path"]) or status != 200 or not pin:
+        return got
+    return status, headers, rewrite_json(content, lambda value: {**value, "aurous_version": pin})
+
+
+def bend_deliveries(change: Callable[[dict[str, str], bytes], dict[str, str]]) -> Callable[[], App]:
+    """The mock whose outgoing webhook deliveries have their headers changed on the way out."""
+
+    def factory() -> App:
+        app = create_app()
+        scheduler = app.state.mock.webhooks
+        start = scheduler.ensure_running
+
+        def ensure_running() -> None:
+            start()
+            client = scheduler._http  # the scheduler's client for this event loop
+            if client is None or getattr(client, "bent", False):
+                return
+            post = client.post
+
+            async def bent_post(url: str, *, content: bytes, headers: dict[str, str]) -> Any:
+                return await post(url, content=content, headers=change(dict(headers), content))
+
+            client.post, client.bent = bent_post, True
+
+        scheduler.ensure_running = ensure_running
+        return app
+
+    return factory
+
+
+def _unsigned(headers: dict[str, str], content: bytes) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.lower() != "webhook-signature"}
+
+
+def _signed_with_another_secret(headers: dict[str, str], content: bytes) -> dict[str, str]:
+    import base64
+    import hmac
+
+    names = {k.lower(): k for k in headers}
+    signed = f"{headers[names['webhook-id']]}.{headers[names['webhook-timestamp']]}.".encode() + content
+    digest = hmac.new(b"not the endpoint's secret", signed, hashlib.sha256).digest()
+    return {**_unsigned(headers, content), "webhook-signature": "v1," + base64.b64encode(digest).decode()}
 
 
 # --- the variants ----------------------------------------------------------------------------------
@@ -376,9 +382,15 @@ VARIANTS: dict[str, tuple[str, Callable[[], Any]]] = {
     "replay that processes again": ("B-IDEM-2", lambda: process_again(create_app())),
     "key order changes the fingerprint": ("B-IDEM-2", lambda: on_request(create_app(), _key_per_raw_body)),
     "409 without x-should-retry: false": ("B-IDEM-3", lambda: on_response(create_app(), _no_should_retry_on_409)),
-    "a status that moves backwards": ("B-IMG-2", lambda: FakeImages(create_app(), backwards=True)),
-    "404 where a 410 is due": ("B-IMG-8", lambda: FakeImages(create_app(), gone_status=404)),
+    "a status that moves backwards": ("B-IMG-2", lambda: status_moves_backwards(create_app())),
+    "404 where a 410 is due": ("B-IMG-8", lambda: on_response(create_app(), _not_found_instead_of_gone)),
+    "cancel accepted on a finished generation": ("B-IMG-9", lambda: Bend(create_app(), _cancel_terminal_accepted)),
+    "no release line in the ledger": ("B-ACCT-3", lambda: on_response(create_app(), _no_release_lines)),
+    "aurous_version follows the reader's pin": ("B-VER-3", lambda: on_response(create_app(), _version_follows_pin)),
+    "unsigned webhook deliveries": ("B-WH-2", bend_deliveries(_unsigned)),
+    "deliveries signed with another secret": ("B-WH-2", bend_deliveries(_signed_with_another_secret)),
 }
+
 
 def _models_without_object(scope: Scope, body: bytes, got: Answer) -> Answer:
     status, headers, content = got
@@ -411,6 +423,5 @@ SCHEMA_VARIANTS: dict[str, tuple[str, str, Callable[[], Any]]] = {
 # The planted behaviours unbroken: the same checks must pass against them.
 CONTROLS: dict[str, tuple[list[str], Callable[[], Any]]] = {
     "idempotency": ([f"B-IDEM-{n}" for n in range(1, 8)], create_app),
-    "image generations": (["B-IMG-1", "B-IMG-2", "B-IMG-5", "B-IMG-8", "B-IMG-9", "B-VER-3", "B-AUTH-5"],
-                          lambda: FakeImages(create_app())),
+    "generations": (["B-IMG-2", "B-IMG-8", "B-IMG-9", "B-ACCT-3", "B-VER-3", "B-WH-2"], create_app),
 }

@@ -1,5 +1,6 @@
 """The whole harness, as CI runs it: `aurous-contract run --quick` against `aurous-mock serve`, both
-subprocesses, over real HTTP. It must pass, within 60 s, and never print or write the key."""
+subprocesses, over real HTTP, every row and every operation. It must pass, within 60 s, and never print
+or write the key."""
 
 from __future__ import annotations
 
@@ -18,19 +19,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from conftest import DEFAULT_KEY
 
-# Rows and operations the mock does not serve yet on this branch (it answers 501 not_implemented).
-# Shrink this list as they land: idempotency (issue 5), generations, files, characters, webhooks.
-NOT_SERVED_YET = [
-    "B-IMG-*", "B-VID-1", "B-VID-2", "B-AUTH-5", "B-VER-3", "B-ACCT-3",
-    "B-FILE-*", "B-CHAR-*", "B-WH-*",
-    "schema:createImage", "schema:estimateImage", "schema:retrieveImage", "schema:cancelImage",
-    "schema:getImageOutput", "schema:createVideo", "schema:estimateVideo", "schema:retrieveVideo",
-    "schema:cancelVideo", "schema:getVideoOutput", "schema:createFile", "schema:listFiles", "schema:retrieveFile",
-    "schema:deleteFile", "schema:createCharacter", "schema:listCharacters", "schema:retrieveCharacter",
-    "schema:deleteCharacter", "schema:createWebhookEndpoint", "schema:listWebhookEndpoints",
-    "schema:retrieveWebhookEndpoint", "schema:updateWebhookEndpoint", "schema:deleteWebhookEndpoint",
-    "schema:rotateWebhookSecret",
-]
+from contract.registry import all_checks
+
 QUICK_LIMIT_S = 60
 
 
@@ -74,10 +64,9 @@ def mock_process() -> Iterator[str]:
 @pytest.mark.live
 def test_quick_run_against_the_mock_passes(mock_process, tmp_path):
     junit, report = tmp_path / "contract.xml", tmp_path / "contract.json"
-    skips = [arg for glob in NOT_SERVED_YET for arg in ("--skip", glob)]
     started = time.monotonic()
     done = subprocess.run([*_command("aurous-contract", "contract"), "run", "--base-url", mock_process, "--quick",
-                           "--junit", str(junit), "--json", str(report), *skips],
+                           "--junit", str(junit), "--json", str(report)],
                           env={**os.environ, "AUROUS_API_KEY": DEFAULT_KEY}, capture_output=True, text=True,
                           timeout=180)
     elapsed = time.monotonic() - started
@@ -85,8 +74,7 @@ def test_quick_run_against_the_mock_passes(mock_process, tmp_path):
     assert elapsed <= QUICK_LIMIT_S, f"the quick profile took {elapsed:.0f} s"
     results = json.loads(report.read_text())["results"]
     assert {r["status"] for r in results} == {"passed"}, [r for r in results if r["status"] != "passed"]
-    rows = {r["row"] for r in results}
-    assert {"B-HDR-1", "B-RL-1", "B-CHAT-5", "B-EMB-3", "B-ERR-2", "B-IDEM-2", "B-IDEM-7", "schema"} <= rows
+    assert {r["row"] for r in results} == {c.row for c in all_checks()} | {"schema"}  # every row, nothing skipped
     suites = {suite.get("name"): suite for suite in ET.parse(junit).getroot()}
     assert set(suites) == {"behaviours", "schema"} and all(s.get("failures") == "0" for s in suites.values())
     assert "[  1/" in done.stderr and "passed" in done.stdout  # live progress, then the summary table
