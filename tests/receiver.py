@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import httpx
 
 
 @dataclass
@@ -73,3 +76,19 @@ class Receiver:
             if not self._changed.wait_for(lambda: len(self.deliveries) >= count, timeout):
                 raise AssertionError(f"expected {count} deliveries within {timeout} s, got {len(self.deliveries)}")
             return list(self.deliveries)
+
+
+def advance(http: httpx.Client, seconds: float) -> None:
+    """Move the mock's clock through the admin API; due deliveries go out."""
+    assert http.post("/__mock/clock/advance", json={"seconds": seconds}).status_code == 200
+
+
+def logged(http: httpx.Client, count: int, **match: Any) -> list[dict[str, Any]]:
+    """The delivery log's attempts that match, once there are `count` of them (the server writes an attempt
+    after its answer arrives, a moment after the receiver saw it); bounded to 5 s."""
+    deadline = time.monotonic() + 5
+    while True:
+        attempts = [d for d in http.get("/__mock/webhooks/deliveries").json()["data"]
+                    if all(d[k] == v for k, v in match.items())]
+        if len(attempts) >= count or time.monotonic() > deadline:
+            return attempts

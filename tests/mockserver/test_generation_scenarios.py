@@ -4,13 +4,12 @@ is down (B-WH-5), each for the requests that carry the scenario header only."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
 import pytest
 from conftest import auth
-from receiver import Receiver
+from receiver import Receiver, advance, logged
 
 DAY = 24 * 3600
 
@@ -20,9 +19,6 @@ def team(live_reset):
     with live_reset.client() as http:
         yield http, http.post("/__mock/teams", json={"balance": 100}).json()["api_key"]
 
-
-def advance(http: httpx.Client, seconds: float) -> None:
-    assert http.post("/__mock/clock/advance", json={"seconds": seconds}).status_code == 200
 
 
 def create(http: httpx.Client, key: str, path: str, body: dict[str, Any], scenario: str | None) -> dict[str, Any]:
@@ -74,15 +70,6 @@ def test_a_failed_character_synthesis_carries_the_scenarios_message(team):  # B-
     assert ended["status"] == "failed"
     assert ended["error_message"] == "The generation failed on the provider's side. Try again."
 
-
-def logged(http: httpx.Client, count: int, **match: Any) -> list[dict[str, Any]]:
-    """The delivery log's attempts that match, once there are `count` of them; bounded to 5 s."""
-    deadline = time.monotonic() + 5
-    while True:
-        attempts = [d for d in http.get("/__mock/webhooks/deliveries").json()["data"]
-                    if all(d[k] == v for k, v in match.items())]
-        if len(attempts) >= count or time.monotonic() > deadline:
-            return attempts
 
 
 def test_webhook_receiver_down_fails_every_attempt_of_that_requests_events(team):  # B-WH-5

@@ -4,12 +4,10 @@ every delivery with the `standardwebhooks` package."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 from conftest import LiveServer, auth
-from receiver import Receiver
+from receiver import Receiver, advance, logged
 from spec_check import CHECKER
 from standardwebhooks.webhooks import Webhook
 
@@ -76,19 +74,6 @@ def test_bad_endpoints_are_refused(client, body, code, param):  # B-WH-1, B-WH-3
 # --- deliveries (live) -----------------------------------------------------------------------------------
 
 
-def advance(http: httpx.Client, seconds: float) -> None:
-    assert http.post("/__mock/clock/advance", json={"seconds": seconds}).status_code == 200
-
-
-def logged(http: httpx.Client, count: int, **match: str) -> list[dict]:
-    """The delivery log's attempts that match, once there are `count` of them (the server writes an attempt
-    after its answer arrives, a moment after the receiver saw it); bounded to 5 s."""
-    deadline = time.monotonic() + 5
-    while True:
-        attempts = [d for d in http.get("/__mock/webhooks/deliveries").json()["data"]
-                    if all(d[k] == v for k, v in match.items())]
-        if len(attempts) >= count or time.monotonic() > deadline:
-            return attempts
 
 
 def register(http: httpx.Client, key: str, url: str, events: list[str]) -> dict:
