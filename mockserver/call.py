@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -48,15 +49,9 @@ Handler = Callable[[Call], Awaitable[Response]]
 
 
 def compose(stages: list[Stage], endpoint: Next) -> Next:
-    """Chain stages so each one may act before and after the ones inside it."""
+    """Chain stages so each one may act before and after the ones inside it. A stage names its second
+    parameter `call_next`: it is bound by a `partial`, which adds no frame of its own to each request."""
     chain = endpoint
     for stage in reversed(stages):
-        chain = _bind(stage, chain)
+        chain = partial(stage, call_next=chain)
     return chain
-
-
-def _bind(stage: Stage, inner: Next) -> Next:
-    async def run(call: Call) -> Response:
-        return await stage(call, inner)
-
-    return run

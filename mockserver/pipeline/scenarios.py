@@ -3,11 +3,6 @@ answers a request the API would have accepted), before the handler. See `mockser
 
 from __future__ import annotations
 
-from starlette.responses import Response
-
-from ..call import Call, Next
 from ..scenarios.engine import apply
 
-
-async def run_scenarios(call: Call, call_next: Next) -> Response:
-    return await apply(call, call_next)
+run_scenarios = apply  # the stage is the engine's entry point itself: no extra frame per request

@@ -66,19 +66,28 @@ def _unique(words: Iterable[str]) -> list[str]:
 def answer(rng: random.Random, prompt: str, target_tokens: int) -> list[str]:
     """A reply of roughly `target_tokens` tokens about the prompt, as its sentences (each one starts at a
     token boundary, so `tokens.pieces_of_parts` can count them one by one)."""
-    topic = topic_of(prompt)
-    parts = [rng.choice(_OPENERS)]
-    size = count(parts[0])
-    order = _ORDERS[rng.getrandbits(8)]
-    for i, index in enumerate(order * 4):
-        template = _SENTENCES[index]
+    opener = rng.choice(_OPENERS)
+    parts = [opener]
+    size = count(opener)
+    sentences = _sentences_about(topic_of(prompt))
+    for i, index in enumerate(_ORDERS[rng.getrandbits(8)] * 4):
         if size >= target_tokens:
             break
-        sentence = template.format(topic=topic)
-        separator = "\n\n" if i and i % 3 == 0 else " "
-        parts.append(separator + sentence)
-        size += count(separator + sentence)
+        sentence, tokens = sentences[index][i and i % 3 == 0]
+        parts.append(sentence)
+        size += tokens
     return parts
+
+
+@lru_cache(maxsize=1024)
+def _sentences_about(topic: str) -> tuple[tuple[tuple[str, int], tuple[str, int]], ...]:
+    """Each sentence about `topic`, after a space and after a paragraph break, with its token count:
+    made once per topic, since the same prompts come back."""
+    made = []
+    for template in _SENTENCES:
+        sentence = template.format(topic=topic)
+        made.append(tuple((separator + sentence, count(separator + sentence)) for separator in (" ", "\n\n")))
+    return tuple(made)  # type: ignore[return-value]
 
 
 def after_tool(rng: random.Random, tool: str, result: str) -> str:

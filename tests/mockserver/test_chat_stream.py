@@ -177,7 +177,7 @@ async def test_a_client_that_goes_away_leaves_the_completion_cancelled_and_bille
     before = mock.ledger.balance("team_default")
     sent = await run_asgi(app, {"model": PRO, "messages": USER, "stream": True}, fail_after=3)
     first = json.loads(next(m for m in sent if m["type"] == "http.response.body")["body"][len(b"data: "):])
-    stored = mock.store.get("chat_completions", first["id"])["body"]
+    stored = json.loads(mock.store.get("chat_completions", first["id"])["body"])
     assert stored["status"] == "cancelled" and stored["error"]["code"] == "stream_cancelled"
     usage = stored["usage"]
     assert 0 < usage["completion_tokens"] <= 4  # two content chunks of two tokens were sent
