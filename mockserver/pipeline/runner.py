@@ -92,12 +92,15 @@ def stamp(response: Response, call: Call) -> None:
     raw.append((b"x-request-id", request_id))
     raw.append((b"aurous-version", version_for_response(call).encode()))
     names = _ENCODED_NAMES
-    for name, value in call.response_headers.items():
-        encoded = names.get(name)
-        if encoded is None:
-            encoded = names[name] = name.lower().encode()
-        raw.append((encoded, value.encode()))
+    raw.extend([(names[name], value.encode()) for name, value in call.response_headers.items()])
 
 
-# Header names are a small fixed set: encode each once.
-_ENCODED_NAMES: dict[str, bytes] = {}
+class _EncodedNames(dict[str, bytes]):
+    """Header names are a small fixed set: each is encoded once, on first use."""
+
+    def __missing__(self, name: str) -> bytes:
+        encoded = self[name] = name.lower().encode()
+        return encoded
+
+
+_ENCODED_NAMES = _EncodedNames()

@@ -82,24 +82,34 @@ def _coerce(param: Parameter, raw: str) -> Any:
 async def _read_body(call: Call, operation: Operation) -> None:
     call.raw_body = raw = await read_limited(call.request.receive, call.headers.get("content-length"),
                                              call.mock.config.max_body_bytes)
-    if not raw.strip():
+    if not raw or raw.isspace():
         if operation.body_required:
             raise ApiError("missing_field", "The request body is required: send a JSON object.")
         return
-    media_type = call.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    content_type = call.headers.get("content-type", "")
+    if content_type != "application/json" or "application/json" not in operation.body_media_types:
+        if not _is_json_body(content_type, operation):
+            return  # a non-JSON body (multipart upload) is the handler's to parse
+    call.body = parse_json(raw)
+    if operation.body_validator is not None:
+        error = first_error(operation.body_validator.iter_errors(call.body), "")
+        if error is not None:
+            raise error
+
+
+def _is_json_body(content_type: str, operation: Operation) -> bool:
+    """Whether the body is JSON the operation takes; False for another media type it takes (an upload);
+    refused otherwise. The usual `application/json` on a JSON operation never comes here."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
     is_json = media_type == "application/json" or (
         media_type.startswith("application/") and media_type.endswith("+json")
     )
     accepted = ", ".join(operation.body_media_types)
     if not is_json:
         if media_type and media_type in operation.body_media_types:
-            return  # a non-JSON body (multipart upload) is the handler's to parse
+            return False
         raise ApiError("unsupported_content_type", f"Content-Type {media_type or '(none)'} is not accepted here; "
                        f"send {accepted}.")
     if "application/json" not in operation.body_media_types:
         raise ApiError("unsupported_content_type", f"Content-Type application/json is not accepted; send {accepted}.")
-    call.body = parse_json(raw)
-    if operation.body_validator is not None:
-        error = first_error(operation.body_validator.iter_errors(call.body), "")
-        if error is not None:
-            raise error
+    return True
