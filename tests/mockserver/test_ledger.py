@@ -6,12 +6,27 @@ from __future__ import annotations
 import math
 
 from conftest import CheckedClient, auth
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mockserver import create_app
 from mockserver.clock import Clock
 from mockserver.ids import IdFactory
-from mockserver.ledger import SIGNS, Ledger
+from mockserver.ledger import SIGNS, Ledger, credits
 from mockserver.store import MemoryStore
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False))
+def test_credits_are_shown_to_six_decimals(value):
+    shown = credits(value)
+    assert math.isclose(shown, round(value, 6), rel_tol=1e-15, abs_tol=1.0001e-6)  # the same but at exact ties
+    assert abs(shown - value) <= 5.0001e-7 + abs(value) * 1e-15
+    assert shown == round(shown * 1e6) / 1e6 and math.copysign(1, shown) == (-1 if shown < 0 else 1)
+    assert len(repr(shown).partition(".")[2].partition("e")[0]) <= 6 or "e" in repr(shown)
+
+
+def test_credits_of_an_amount_no_double_holds_are_returned_as_they_are():
+    assert credits(math.inf) == math.inf and math.isnan(credits(math.nan))
 
 
 def test_folding_keeps_the_balance_and_every_open_hold():
