@@ -138,15 +138,14 @@ def _text(plan: ChatPlan, rng: Any, prompt: str) -> tuple[str, list[str]]:
         assert plan.schema is not None
         text = _generate(plan.schema, rng, prompt, "response_format.json_schema.schema")
     elif plan.format == "json_object":
-        answer = "".join(replies.answer(rng, prompt, 24))
+        answer, _ = replies.answer(rng, prompt, 24)
         text = json.dumps({"topic": replies.topic_of(prompt), "answer": answer}, separators=(",", ":"))
     elif plan.body["messages"][-1]["role"] == "tool":
         last = plan.body["messages"][-1]
         text = replies.after_tool(rng, _tool_name(plan.body["messages"], last.get("tool_call_id")),
                                   content_text(last.get("content")))
     else:
-        parts = replies.answer(rng, prompt, rng.randrange(24, 120))
-        return "".join(parts), tokens.pieces_of_parts(parts)
+        return replies.answer(rng, prompt, rng.randrange(24, 120))
     return text, tokens.pieces(text)
 
 

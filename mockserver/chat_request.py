@@ -22,6 +22,7 @@ REPLY_INPUTS = (
     "model", "messages", "tools", "tool_choice", "response_format", "reasoning_effort", "seed", "temperature",
     "top_p", "presence_penalty", "frequency_penalty",
 )
+_REPLY_INPUT_NAMES = frozenset(REPLY_INPUTS)
 # A mock-only switch, documented in the README: `metadata: {"aurous_mock_outcome": "provider_failure"}`.
 OUTCOME_KEY = "aurous_mock_outcome"
 OUTCOMES = ("provider_failure",)
@@ -48,7 +49,8 @@ class ChatPlan:
 
     @property
     def reply_inputs(self) -> dict[str, Any]:
-        return {name: self.body.get(name) for name in REPLY_INPUTS}
+        """The fields that shape the reply, as sent (a field sent as null is a field not sent)."""
+        return {name: value for name, value in self.body.items() if name in _REPLY_INPUT_NAMES and value is not None}
 
 
 def plan(call: Call) -> ChatPlan:

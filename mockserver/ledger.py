@@ -68,8 +68,9 @@ class Ledger:
             "_at": self._clock.time() if at is None else at,
             "_usage_kind": usage_kind,
         }
-        self._store.append(f"ledger:{team_id}", line)
-        if self._store.length(f"ledger:{team_id}") > self._lines_kept:
+        key = f"ledger:{team_id}"
+        self._store.append(key, line)
+        if self._store.length(key) > self._lines_kept:
             self.fold(team_id)
         return line
 

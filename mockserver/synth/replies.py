@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from .tokens import count
+from .tokens import pieces as pieces_of
 
 _OPENERS = (
     "Sure.", "Good question.", "Here is a short answer.", "Certainly.", "Happy to help.", "In short:",
@@ -63,30 +63,30 @@ def _unique(words: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-def answer(rng: random.Random, prompt: str, target_tokens: int) -> list[str]:
-    """A reply of roughly `target_tokens` tokens about the prompt, as its sentences (each one starts at a
-    token boundary, so `tokens.pieces_of_parts` can count them one by one)."""
+def answer(rng: random.Random, prompt: str, target_tokens: int) -> tuple[str, list[str]]:
+    """A reply of roughly `target_tokens` tokens about the prompt, and its tokens. Sentences start at a
+    token boundary, so the reply's tokens are its sentences' tokens, each sentence tokenized once per topic."""
     opener = rng.choice(_OPENERS)
     parts = [opener]
-    size = count(opener)
+    pieces = pieces_of(opener)
     sentences = _sentences_about(topic_of(prompt))
     for i, index in enumerate(_ORDERS[rng.getrandbits(8)] * 4):
-        if size >= target_tokens:
+        if len(pieces) >= target_tokens:
             break
-        sentence, tokens = sentences[index][i and i % 3 == 0]
+        sentence, sentence_pieces = sentences[index][i and i % 3 == 0]
         parts.append(sentence)
-        size += tokens
-    return parts
+        pieces.extend(sentence_pieces)
+    return "".join(parts), pieces
 
 
 @lru_cache(maxsize=1024)
-def _sentences_about(topic: str) -> tuple[tuple[tuple[str, int], tuple[str, int]], ...]:
-    """Each sentence about `topic`, after a space and after a paragraph break, with its token count:
-    made once per topic, since the same prompts come back."""
+def _sentences_about(topic: str) -> tuple[tuple[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]], ...]:
+    """Each sentence about `topic`, after a space and after a paragraph break, with its tokens: made once
+    per topic, since the same prompts come back."""
     made = []
     for template in _SENTENCES:
         sentence = template.format(topic=topic)
-        made.append(tuple((separator + sentence, count(separator + sentence)) for separator in (" ", "\n\n")))
+        made.append(tuple((text, tuple(pieces_of(text))) for text in (" " + sentence, "\n\n" + sentence)))
     return tuple(made)  # type: ignore[return-value]
 
 

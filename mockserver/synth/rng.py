@@ -34,6 +34,7 @@ class DigestRandom(random.Random):
         self._seed_bytes = seed
         self._pool = int.from_bytes(seed, "big")
         self._left = len(seed) * 8
+        self._mt: random.Random | None = None
         self.gauss_next = None
 
     def seed(self, a: Any = None, version: int = 2) -> None:
@@ -51,8 +52,11 @@ class DigestRandom(random.Random):
         return self.getrandbits(53) * _UNIT
 
     def _twister(self) -> random.Random:
-        twister = random.Random(int.from_bytes(self._seed_bytes, "big"))
-        # From now on every draw goes straight to the Twister (instance attributes shadow the methods).
-        self.getrandbits = twister.getrandbits  # type: ignore[method-assign]
-        self.random = twister.random  # type: ignore[method-assign]
+        twister = self._mt
+        if twister is None:
+            twister = self._mt = random.Random(int.from_bytes(self._seed_bytes, "big"))
+            self._left = -1  # the digest's bits are never drawn again, even by a method bound before now
+            # From now on every draw goes straight to the Twister (instance attributes shadow the methods).
+            self.getrandbits = twister.getrandbits  # type: ignore[method-assign]
+            self.random = twister.random  # type: ignore[method-assign]
         return twister

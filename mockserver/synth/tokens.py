@@ -32,15 +32,6 @@ def pieces(text: str) -> list[str]:
     return list(_short(text)) if len(text) <= 256 else list(_scan(text))
 
 
-def pieces_of_parts(parts: Iterable[str]) -> list[str]:
-    """The tokens of `"".join(parts)`, when every part starts at a token boundary (a sentence after a
-    sentence): each part is tokenized once and remembered, since replies reuse their sentences."""
-    out: list[str] = []
-    for part in parts:
-        out.extend(_short(part) if len(part) <= 256 else _scan(part))
-    return out
-
-
 @lru_cache(maxsize=16384)
 def _short(text: str) -> tuple[str, ...]:
     return _scan(text)
