@@ -95,9 +95,13 @@ def _unfinished(completion: dict[str, Any], status: str, error: dict[str, Any] |
 
 def _save(call: Call, body: dict[str, Any]) -> bytes:
     """Kept as the JSON it is sent as: a fraction of the memory of the objects, nothing for the garbage
-    collector to walk however many completions a long run keeps, and a retrieve answers with the bytes."""
+    collector to walk, and a retrieve answers with the bytes. The newest `retention.max_rows` are kept
+    (a quarter more between trims), like generations, so a long run keeps flat memory."""
     encoded = dumps(body)
-    call.mock.store.put(NAMESPACE, body["id"], {"team_id": call.team_id, "body": encoded})
+    store = call.mock.store
+    store.put(NAMESPACE, body["id"], {"team_id": call.team_id, "body": encoded})
+    kept = call.mock.generation_rules.max_rows
+    store.trim(NAMESPACE, kept, kept // 4)
     return encoded
 
 

@@ -52,8 +52,10 @@ class Store(Protocol):
     def next_due(self, queue: str) -> float | None:
         """When the earliest remaining work of the queue comes due; None when there is none."""
         ...
-    def trim(self, namespace: str, limit: int) -> int:
-        """Forget the oldest-written values of a namespace beyond `limit`; returns how many were forgotten."""
+    def trim(self, namespace: str, limit: int, slack: int = 0) -> int:
+        """Forget the oldest-written values of a namespace beyond `limit`, once there are more than
+        `limit + slack`; returns how many were forgotten. A slack trims in batches, for namespaces written
+        on every request."""
         ...
     def clear(self) -> None: ...
 
@@ -155,9 +157,11 @@ class MemoryStore:
         heap = self._queues.get(queue)
         return heap[0][0] if heap else None
 
-    def trim(self, namespace: str, limit: int) -> int:
+    def trim(self, namespace: str, limit: int, slack: int = 0) -> int:
+        # Forgetting one value at a time from the front of a dict walks every value forgotten before it
+        # (until the dict is next resized): a slack makes that walk one per batch.
         bucket = self._data.get(namespace)
-        if bucket is None or len(bucket) <= limit:
+        if bucket is None or len(bucket) <= limit + slack:
             return 0
         excess = len(bucket) - limit
         for key in list(itertools.islice(bucket, excess)):  # dicts keep insertion order: oldest first

@@ -63,6 +63,16 @@ def test_fixture_timings_and_retention_apply(fixtures_copy):
         assert balance["held"] == 0 and balance["balance"] == 8  # the forgotten one was released, not charged
 
 
+def test_chat_completions_keep_the_newest_max_rows_trimmed_in_batches(fixtures_copy):
+    (fixtures_copy / "generations.yaml").write_text("retention:\n  max_rows: 4\n")  # trimmed past 4 + 1
+    chat = {"model": "aurous-grow-2.0-mini", "messages": [{"role": "user", "content": "Hi"}]}
+    with CheckedClient(create_app(fixtures=fixtures_copy)) as client:
+        key = client.post("/__mock/teams", json={"balance": 10}).json()["api_key"]
+        ids = [client.post("/v1/chat/completions", json=chat, headers=auth(key)).json()["id"] for _ in range(7)]
+        found = [client.get(f"/v1/chat/completions/{i}", headers=auth(key)).status_code for i in ids]
+    assert found == [404, 404, 200, 200, 200, 200, 200]  # the 6th trimmed to 4; the 7th is within the slack
+
+
 def test_a_bad_generations_file_names_file_line_and_field(fixtures_copy):
     path = fixtures_copy / "generations.yaml"
     path.write_text("timing:\n  image: {processing_after: [0, 1], finish_after: [30, 10]}\n")
