@@ -47,7 +47,11 @@ async def create_chat_completion(call: Call) -> Response:
     if request.outcome == "provider_failure":
         settle_tokens(call, reservation, reserved, 0)
         return _fail(call, request, completion, has_key)
-    reply = compose(request, mock.config.seed, mock.ids, Script.of(call.overrides))
+    try:
+        reply = compose(request, mock.config.seed, mock.ids, Script.of(call.overrides))
+    except ApiError:  # a schema no value satisfies: refused, so the reservation is given back whole
+        settle_tokens(call, reservation, reserved, 0)
+        raise
     usage = billing.chat_receipt(model, mock.catalog.pricing_version, request.prompt_tokens, reply.completion_tokens,
                                  reply.reasoning_tokens)
     settle_tokens(call, reservation, reserved, usage["total_tokens"])

@@ -323,6 +323,18 @@ def test_a_call_larger_than_what_remains_is_refused_with_429(client, new_team): 
     assert second.headers["X-RateLimit-TPM-Remaining"] == first.headers["X-RateLimit-TPM-Remaining"]
 
 
+def test_a_reply_no_value_can_satisfy_is_refused_without_spending_tokens(client, new_team):  # B-CHAT-7
+    team = new_team(tpm_limit=100_000)
+    never = {"type": "json_schema", "json_schema": {"name": "never", "strict": True, "schema": {
+        "type": "object", "properties": {"n": {"type": "integer", "minimum": 5, "maximum": 1}}, "required": ["n"],
+        "additionalProperties": False}}}
+    refused = chat(client, key=team["api_key"], response_format=never)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_format"
+    assert refused.headers["X-RateLimit-TPM-Remaining"] == "100000"  # the reservation was given back
+    after = chat(client, key=team["api_key"], max_tokens=50)
+    assert int(after.headers["X-RateLimit-TPM-Remaining"]) == 100_000 - after.json()["usage"]["total_tokens"]
+
+
 def test_tpm_headers_only_on_the_token_metered_routes(client):  # B-HDR-4 "only"
     assert "X-RateLimit-TPM-Limit" not in client.get("/v1/models", headers=auth()).headers
     assert "X-RateLimit-TPM-Limit" in chat(client, model="nope").headers
