@@ -202,6 +202,22 @@ def test_rate_limits_and_credit_refusals_raise_typed_exceptions(live, sdk):  # B
         assert caught.value.code == code
 
 
+def test_an_unsatisfiable_schema_raises_and_spends_no_tokens(live, sdk):  # B-CHAT-7, B-RL-2
+    with live.client() as admin:
+        team = admin.post("/__mock/teams", json={"tpm_limit": 100_000}).json()
+    client = sdk.with_options(api_key=team["api_key"])
+    never = {"type": "json_schema", "json_schema": {"name": "never", "strict": True, "schema": {
+        "type": "object", "properties": {"n": {"type": "integer", "minimum": 5, "maximum": 1}}, "required": ["n"],
+        "additionalProperties": False}}}
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model=PRO, messages=ASK, response_format=never)
+    assert caught.value.code == "invalid_format"
+    assert caught.value.response.headers["x-ratelimit-remaining-tokens"] == "100000"
+    raw = client.chat.completions.with_raw_response.create(model=PRO, messages=ASK, max_tokens=32)
+    used = raw.parse().usage.total_tokens
+    assert int(raw.headers["x-ratelimit-remaining-tokens"]) == 100_000 - used
+
+
 def test_a_streamed_provider_failure_raises_in_the_sdk_and_the_completion_is_failed(sdk):  # B-CHAT-11, B-CHAT-5
     stream = sdk.chat.completions.create(model=PRO, messages=ASK, stream=True,
                                          metadata={"aurous_mock_outcome": "provider_failure"})
